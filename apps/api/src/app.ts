@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import express, { type RequestHandler } from "express";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { pinoHttp } from "pino-http";
+import type { Config } from "@qforge/config";
+import type { Database } from "@qforge/database";
+import type { Logger } from "@qforge/logger";
+import type { ChangeListener } from "@qforge/queues";
+import { bearerAuth } from "./auth.ts";
+import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
+import { jobsRouter } from "./routes/jobs.ts";
+import { submissionsRouter } from "./routes/submissions.ts";
+import { createSubmitter } from "./submit.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** A fail-fast connection (`createRedis(url, "client")`). */
+  redis: Redis;
+  listener: ChangeListener;
+  /** The queue new generation jobs go to. */
+  queueFor: () => Queue;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Only JSON bodies: anything else is refused before it is read. */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    req.headers["transfer-encoding"] !== undefined ||
+    (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
+  if (hasBody && !req.is(["application/json", "application/*+json"])) {
+    next(
+      new HttpProblem(
+        415,
+        "unsupported-media-type",
+        "Unsupported Media Type",
+        "send the body as `Content-Type: application/json`",
+      ),
+    );
+    return;
+  }
+  next();
+};
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, db, redis, listener, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
+      // Bodies are never logged: they hold what clients asked for.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+      },
+    }),
+  );
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  app.get("/readyz", async (_req, res) => {
+    const check = async (fn: () => Promise<unknown>) => {
+      try {
+        await withTimeout(fn(), 2000);
+        return "ok";
+      } catch {
+        return "unreachable";
+      }
+    };
+    const [redisState, postgresState] = await Promise.all([
+      check(() => redis.ping()),
+      check(() => db.$queryRaw`SELECT 1`),
+    ]);
+    const checks = { redis: redisState, postgres: postgresState };
+    if (redisState === "ok" && postgresState === "ok") {
+      res.json({ status: "ready", checks });
+      return;
+    }
+    res
+      .status(503)
+      .type("application/problem+json")
+      .setHeader("retry-after", "5")
+      .json({
+        type: "urn:qforge:problem:unavailable",
+        title: "Service Unavailable",
+        status: 503,
+        detail:
+          "not ready: " +
+          Object.entries(checks)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", "),
+        checks,
+      });
+  });
+
+  const api = express.Router();
+  api.use(bearerAuth(config.apiKeys));
+  api.use(jsonOnly);
+  api.use(
+    express.json({ limit: "16mb", strict: true, type: ["application/json", "application/*+json"] }),
+  );
+  const submitter = createSubmitter(config, db, deps.queueFor);
+  api.use(submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix }));
+  api.use(jobsRouter(db));
+  app.use("/api/v1", api);
+
+  app.use((req, res) => {
+    sendProblem(
+      res,
+      new HttpProblem(404, "not-found", "Not Found", `no route for ${req.method} ${req.path}`),
+    );
+  });
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,72 @@
+import { Router } from "express";
+import { getBatch, listBatches, listBatchJobs, type Database } from "@qforge/database";
+import type { ChangeListener } from "@qforge/queues";
+import {
+  CreateBatchBody,
+  GenerateBody,
+  ListBatchesQuery,
+  ListJobsQuery,
+  WaitQuery,
+} from "@qforge/schemas";
+import { invalid, notFound, parseOr400 } from "../problem.ts";
+import type { Submitter } from "../submit.ts";
+import { waitForJob } from "./jobs.ts";
+
+const ENDED = new Set(["completed", "failed", "cancelled"]);
+
+function requireBody(body: unknown): unknown {
+  if (body === undefined) {
+    throw invalid("a JSON body is required", [{ path: "", message: "is required" }]);
+  }
+  return body;
+}
+
+export function submissionsRouter(deps: {
+  db: Database;
+  submitter: Submitter;
+  listener: ChangeListener;
+  queuePrefix: string;
+}): Router {
+  const { db, submitter, listener, queuePrefix } = deps;
+  const router = Router();
+
+  router.post("/questions/generate", async (req, res) => {
+    const { wait } = parseOr400(WaitQuery, { wait: req.query.wait }, "the query");
+    const body = parseOr400(GenerateBody, requireBody(req.body), "the request body");
+    let job = await submitter.submitJob(req.tenantId, body);
+    res.setHeader("location", `/api/v1/jobs/${job.id}`);
+    if (wait) {
+      const aborted = new AbortController();
+      res.on("close", () => aborted.abort());
+      job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, aborted.signal);
+    }
+    res.status(ENDED.has(job.status) ? 200 : 202).json(job);
+  });
+
+  router.post("/batches", async (req, res) => {
+    const body = parseOr400(CreateBatchBody, requireBody(req.body), "the request body");
+    const batch = await submitter.submitBatch(req.tenantId, body);
+    res.setHeader("location", `/api/v1/batches/${batch.id}`);
+    res.status(202).json(batch);
+  });
+
+  router.get("/batches", async (req, res) => {
+    const query = parseOr400(ListBatchesQuery, req.query, "the query");
+    res.json(await listBatches(db, req.tenantId, query));
+  });
+
+  router.get("/batches/:id", async (req, res) => {
+    const batch = await getBatch(db, req.tenantId, req.params.id);
+    if (!batch) throw notFound("batch");
+    res.json(batch);
+  });
+
+  router.get("/batches/:id/jobs", async (req, res) => {
+    const query = parseOr400(ListJobsQuery, req.query, "the query");
+    const page = await listBatchJobs(db, req.tenantId, req.params.id, query);
+    if (!page) throw notFound("batch");
+    res.json(page);
+  });
+
+  return router;
+}

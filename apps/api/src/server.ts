@@ -1,0 +1,89 @@
+import type { Server } from "node:http";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "@qforge/config";
+import { createDatabase, type Database } from "@qforge/database";
+import type { Logger } from "@qforge/logger";
+import {
+  ChangeListener,
+  createRedis,
+  PROVIDER_QUEUES,
+  type ProviderQueueName,
+} from "@qforge/queues";
+import { createApp } from "./app.ts";
+
+export interface ApiServer {
+  server: Server;
+  url: string;
+  db: Database;
+  close(): Promise<void>;
+}
+
+function waitReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once("ready", done);
+  });
+}
+
+/** Where new jobs go: the first provider in PROVIDER_ORDER that has keys (else the first). */
+export function entryQueueName(config: Config): ProviderQueueName {
+  const first = config.providers[0]?.name ?? config.providerOrder[0] ?? PROVIDER_QUEUES[0];
+  return first;
+}
+
+/** The API with its connections, listening on `host:port` (port 0: any free port). */
+export async function startApi(
+  config: Config,
+  logger: Logger,
+  listen: { host?: string; port?: number } = {},
+): Promise<ApiServer> {
+  const db = createDatabase(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, "client");
+  const listener = new ChangeListener(createRedis(config.redisUrl, "subscriber"));
+  // The request-path connection refuses commands while disconnected (fail fast → 503), so give
+  // it its first connection before serving; if Redis is down at start, /readyz says so.
+  await waitReady(redis, 5000);
+  const queue = new Queue(entryQueueName(config), {
+    connection: redis,
+    prefix: config.queuePrefix,
+    skipWaitingForReady: true,
+  });
+  queue.on("error", (err) => logger.warn({ err }, "queue connection error"));
+
+  const app = createApp({ config, db, redis, listener, queueFor: () => queue, logger });
+  const server = app.listen(listen.port ?? config.port, listen.host ?? config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // Slow clients may not hold a connection open for ever.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = listen.host ?? config.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+
+  return {
+    server,
+    url,
+    db,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await queue.close().catch(() => {});
+      await listener.close();
+      redis.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "@qforge/config";
+import {
+  completeJob,
+  failJob,
+  markJobActive,
+  markJobRetrying,
+  recordProviderUsage,
+  type Database,
+  type TransitionResult,
+  type UsageDelta,
+} from "@qforge/database";
+import { generateQuestions, isGenerationError } from "@qforge/generation";
+import type { Logger } from "@qforge/logger";
+import { isProviderError, type ProviderName } from "@qforge/providers";
+import { GenerateJobData, publishChange } from "@qforge/queues";
+import type { ProviderPool } from "./providers.ts";
+
+export interface ProcessorDeps {
+  config: Config;
+  db: Database;
+  /** For publishing changes; best effort (clients also poll Postgres). */
+  publisher: Redis;
+  pool: ProviderPool;
+  logger: Logger;
+}
+
+function jobError(error: unknown): { code: string; message: string } {
+  if (isGenerationError(error)) return { code: "invalid_output", message: error.message };
+  if (isProviderError(error)) return { code: "provider_errors", message: error.message };
+  return { code: "internal", message: "internal error while generating" };
+}
+
+/** The processor of one provider queue: one BullMQ job = one qforge job. */
+export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
+  const { config, db, publisher, pool, logger } = deps;
+
+  const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
+    if (!t) return;
+    await publishChange(publisher, config.queuePrefix, {
+      jobId,
+      jobStatus: status,
+      batchId: t.batchId,
+      batchStatus: t.batchStatus,
+    }).catch((err: unknown) => logger.warn({ err, jobId }, "could not publish job change"));
+  };
+
+  return async (job: Job): Promise<void> => {
+    const parsed = GenerateJobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError("malformed job payload");
+    const { jobId } = parsed.data;
+    const log = logger.child({ jobId, queue: provider, attempt: job.attemptsMade + 1 });
+
+    const started = await markJobActive(db, jobId);
+    if (!started) {
+      log.info("job already ended or gone; nothing to do");
+      return;
+    }
+    await publish(jobId, "active", started);
+
+    const client = pool.pick(provider);
+    if (!client) {
+      const failed = await failJob(db, jobId, {
+        code: "no_provider",
+        message: `no ${provider} key is configured on this worker`,
+      });
+      await publish(jobId, "failed", failed);
+      throw new UnrecoverableError(`no ${provider} key configured`);
+    }
+
+    const usage: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
+    try {
+      const { questions } = await generateQuestions({
+        request: started.request,
+        client,
+        questionsPerCall: config.questionsPerCall,
+        onCall: async (call) => {
+          usage.providerCalls++;
+          usage.promptTokens += call.usage.promptTokens;
+          usage.completionTokens += call.usage.completionTokens;
+          await recordProviderUsage(db, {
+            provider: call.provider,
+            keyId: call.keyId,
+            ok: call.ok,
+            promptTokens: call.usage.promptTokens,
+            completionTokens: call.usage.completionTokens,
+          });
+        },
+      });
+      const done = await completeJob(
+        db,
+        jobId,
+        questions.map((q) => ({ ...q, source: "ai" as const, bank_role: null })),
+        usage,
+      );
+      await publish(jobId, "completed", done);
+      log.info({ questions: questions.length, calls: usage.providerCalls }, "job completed");
+    } catch (error) {
+      const attempts = job.opts.attempts ?? 1;
+      const last = job.attemptsMade + 1 >= attempts;
+      const { code, message } = jobError(error);
+      log.warn({ code, err: message, last }, "attempt failed");
+      if (last) {
+        const failed = await failJob(
+          db,
+          jobId,
+          { code, message: `${message} (after ${attempts} attempts)` },
+          usage,
+        );
+        await publish(jobId, "failed", failed);
+      } else {
+        await publish(jobId, "queued", await markJobRetrying(db, jobId, usage));
+      }
+      throw error;
+    }
+  };
+}

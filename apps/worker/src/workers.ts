@@ -1,0 +1,60 @@
+import { Worker } from "bullmq";
+import type { Config } from "@qforge/config";
+import type { Database } from "@qforge/database";
+import type { Logger } from "@qforge/logger";
+import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
+import { createRedis, GENERATE_JOB } from "@qforge/queues";
+import { createGenerationProcessor } from "./processor.ts";
+import { ProviderPool } from "./providers.ts";
+
+export interface WorkerSystem {
+  workers: Worker[];
+  /** Stops fetching, lets active jobs finish (bounded), then closes connections. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** Starts a worker for every provider queue this process serves (`WORKER_QUEUES`). */
+export function startWorkers(config: Config, db: Database, logger: Logger): WorkerSystem {
+  const publisher = createRedis(config.redisUrl, "worker");
+  const connection = createRedis(config.redisUrl, "worker");
+  const pool = new ProviderPool(config);
+  const served = PROVIDER_NAMES.filter(
+    (q: ProviderName) => !config.workerQueues || config.workerQueues.includes(q),
+  );
+
+  const workers = served.map((provider) => {
+    const processor = createGenerationProcessor(provider, { config, db, publisher, pool, logger });
+    const worker = new Worker(
+      provider,
+      async (job) => {
+        if (job.name !== GENERATE_JOB) throw new Error(`unknown job name ${job.name}`);
+        await processor(job);
+      },
+      {
+        connection,
+        prefix: config.queuePrefix,
+        concurrency: config.workerConcurrency,
+        // A worker that dies mid-job leaves it to be picked up again; a job that keeps killing
+        // workers fails eventually instead of looping.
+        maxStalledCount: 3,
+      },
+    );
+    worker.on("error", (err) => logger.error({ err, queue: provider }, "worker error"));
+    return worker;
+  });
+  logger.info({ queues: served, concurrency: config.workerConcurrency }, "workers started");
+
+  return {
+    workers,
+    async close(timeoutMs = 30_000) {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const timer = new Promise<"timeout">((r) => setTimeout(r, timeoutMs, "timeout").unref());
+      if ((await Promise.race([closing, timer])) === "timeout") {
+        logger.warn("workers did not finish in time; forcing close");
+        await Promise.all(workers.map((w) => w.close(true))).catch(() => {});
+      }
+      connection.disconnect();
+      publisher.disconnect();
+    },
+  };
+}

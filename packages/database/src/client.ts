@@ -1,0 +1,15 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/prisma/client.ts";
+
+export type Database = PrismaClient;
+
+/** One Prisma client (and pg pool) per process. */
+export function createDatabase(databaseUrl: string, options: { poolSize?: number } = {}): Database {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    // Fail fast rather than queue forever when Postgres is unreachable: the API answers 503.
+    connectionTimeoutMillis: 5000,
+  });
+  return new PrismaClient({ adapter });
+}

@@ -1,0 +1,8 @@
+export { createDatabase, type Database } from "./client.ts";
+export { newId, isId } from "./ids.ts";
+export * from "./lifecycle.ts";
+export * from "./submissions.ts";
+export * from "./reads.ts";
+export { batchView, jobView, questionView } from "./views.ts";
+// TEMP export { migrate } from "./migrate.ts";
+export { seedBank } from "./seed.ts";

@@ -1,0 +1,10 @@
+export { buildMessages, maxTokensFor } from "./prompt.ts";
+export { parseModelAnswer, extractQuestionList } from "./parse.ts";
+export type { ParsedQuestion, ParseResult } from "./parse.ts";
+export {
+  generateQuestions,
+  GenerationError,
+  isGenerationError,
+  MAX_EXTRA_CALLS,
+} from "./generate.ts";
+export type { CallRecord, GeneratedQuestion, GenerateOptions } from "./generate.ts";

@@ -1,0 +1,3 @@
+export { createRedis, type ConnectionRole } from "./connection.ts";
+export * from "./catalog.ts";
+export * from "./events.ts";

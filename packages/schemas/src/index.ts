@@ -1,0 +1,4 @@
+export * from "./requests.ts";
+export * from "./resources.ts";
+export * from "./problems.ts";
+export * from "./normalize.ts";

@@ -1,0 +1,28 @@
+import type { z } from "zod";
+
+export interface ProblemError {
+  /** JSON Pointer (RFC 6901) to the offending value. */
+  path: string;
+  message: string;
+}
+
+function pointer(path: readonly PropertyKey[]): string {
+  return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+}
+
+/** zod issues as problem+json `errors`, one per offending value; unknown fields one each. */
+export function issuesToErrors(error: z.ZodError): ProblemError[] {
+  const out: ProblemError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        out.push({ path: pointer([...issue.path, key]), message: "unknown field" });
+      }
+    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+      out.push({ path: pointer(issue.path), message: "is required" });
+    } else {
+      out.push({ path: pointer(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}
