@@ -59,14 +59,15 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     }
     await publish(jobId, "active", started);
 
-    const client = pool.pick(provider);
+    const client = pool.pickFor(provider);
     if (!client) {
       const failed = await failJob(db, jobId, {
         code: "no_provider",
-        message: `no ${provider} key is configured on this worker`,
+        message:
+          "no provider is configured (set GROQ_API_KEYS, HF_TOKENS or OPENAI_COMPAT_BASE_URL)",
       });
       await publish(jobId, "failed", failed);
-      throw new UnrecoverableError(`no ${provider} key configured`);
+      throw new UnrecoverableError("no provider configured");
     }
 
     const usage: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };

@@ -44,7 +44,10 @@ export class ProviderPool {
   private readonly clients = new Map<ProviderName, ProviderKeyClient[]>();
   private readonly next = new Map<ProviderName, number>();
 
+  private readonly order: ProviderName[];
+
   constructor(config: Config) {
+    this.order = config.providers.map((p) => p.name);
     for (const p of config.providers) {
       this.clients.set(p.name, clientsFor(p, config.providerTimeoutMs));
     }
@@ -61,5 +64,15 @@ export class ProviderPool {
     const i = this.next.get(provider) ?? 0;
     this.next.set(provider, (i + 1) % list.length);
     return list[i % list.length];
+  }
+
+  /**
+   * A key for a job on `provider`'s queue: that provider's if this worker has one, else the first
+   * configured provider in PROVIDER_ORDER (the API may route by a configuration without keys).
+   */
+  pickFor(provider: ProviderName): ProviderKeyClient | undefined {
+    if (this.has(provider)) return this.pick(provider);
+    const fallback = this.order[0];
+    return fallback ? this.pick(fallback) : undefined;
   }
 }

@@ -1,9 +1,9 @@
 import { Worker } from "bullmq";
 import type { Config } from "@qforge/config";
-import type { Database } from "@qforge/database";
+import { failJob, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
-import { createRedis, GENERATE_JOB } from "@qforge/queues";
+import { createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
 import { createGenerationProcessor } from "./processor.ts";
 import { ProviderPool } from "./providers.ts";
 
@@ -40,6 +40,20 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       },
     );
     worker.on("error", (err) => logger.error({ err, queue: provider }, "worker error"));
+    // A job can also fail without its processor recording it (stalled past maxStalledCount):
+    // make sure its row ends too. The transition is conditional, so a job the processor already
+    // failed is left as it is.
+    worker.on("failed", (job, err) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      const parsed = GenerateJobData.safeParse(job.data);
+      if (!parsed.success) return;
+      failJob(db, parsed.data.jobId, {
+        code: "internal",
+        message: err.message.slice(0, 500),
+      }).catch((e: unknown) =>
+        logger.error({ err: e, jobId: parsed.data.jobId }, "could not record failure"),
+      );
+    });
     return worker;
   });
   logger.info({ queues: served, concurrency: config.workerConcurrency }, "workers started");

@@ -4,5 +4,5 @@ export * from "./lifecycle.ts";
 export * from "./submissions.ts";
 export * from "./reads.ts";
 export { batchView, jobView, questionView } from "./views.ts";
-// TEMP export { migrate } from "./migrate.ts";
+export { migrate, MigrationError } from "./migrate.ts";
 export { seedBank } from "./seed.ts";

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  completeJob,
+  createBatch,
+  createDatabase,
+  failJob,
+  getBatch,
+  markJobActive,
+  markJobRetrying,
+  newId,
+  recordProviderUsage,
+  type Database,
+} from "@qforge/database";
+import { normalizeText } from "@qforge/schemas";
+import { createTestDatabase } from "./helpers/services.ts";
+
+// The job state machine in Postgres: conditional transitions keep batch counters exact, and a
+// job that runs twice (BullMQ delivers at least once) writes its questions and counts once.
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Database;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase(database.url, { poolSize: 8 });
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+const request = { role: "QA Engineer", difficulty: "easy" as const, question_count: 2 };
+const question = (text: string) => ({
+  question: text,
+  normalized: normalizeText(text),
+  category: "Testing",
+  difficulty: "easy" as const,
+  key_points: ["a"],
+  source: "ai" as const,
+  provider: "groq",
+  model: "m",
+  bank_role: null,
+});
+
+async function newBatch(n: number) {
+  const id = newId();
+  const jobs = Array.from({ length: n }, () => ({ id: newId(), request }));
+  await createBatch(db, { id, tenantId: "t", jobs });
+  return { id, jobIds: jobs.map((j) => j.id) };
+}
+
+test("a job that completes twice writes its questions and counts once", async () => {
+  const { id, jobIds } = await newBatch(2);
+  const jobId = jobIds[0]!;
+  expect(await markJobActive(db, jobId)).toMatchObject({ prevStatus: "queued" });
+  const usage = { providerCalls: 1, promptTokens: 10, completionTokens: 20 };
+  const first = await completeJob(db, jobId, [question("Q one?"), question("Q two?")], usage);
+  expect(first).toMatchObject({ prevStatus: "active", batchEnded: false });
+  // The redelivered run: a new attempt finds the job ended and changes nothing.
+  expect(await markJobActive(db, jobId)).toBeNull();
+  expect(
+    await completeJob(db, jobId, [question("Other?"), question("Another?")], usage),
+  ).toBeNull();
+  expect(await failJob(db, jobId, { code: "x", message: "y" })).toBeNull();
+
+  const stored = await db.question.findMany({ where: { jobId }, orderBy: { position: "asc" } });
+  expect(stored.map((q) => q.question)).toEqual(["Q one?", "Q two?"]);
+  const batch = await getBatch(db, "t", id);
+  expect(batch?.counts).toEqual({
+    total: 2,
+    queued: 1,
+    active: 0,
+    completed: 1,
+    failed: 0,
+    cancelled: 0,
+  });
+  expect(batch?.usage).toEqual({ provider_calls: 1, prompt_tokens: 10, completion_tokens: 20 });
+  expect(batch?.status).toBe("in_progress");
+});
+
+test("counters stay exact under concurrent transitions; exactly one ends the batch", async () => {
+  const { id, jobIds } = await newBatch(40);
+  await Promise.all(jobIds.map((j) => markJobActive(db, j)));
+  let batch = await getBatch(db, "t", id);
+  expect(batch?.counts).toMatchObject({ queued: 0, active: 40 });
+
+  // Half retry (back to queued), then everything ends, twice over, all at once.
+  await Promise.all(
+    jobIds
+      .slice(0, 20)
+      .map((j) =>
+        markJobRetrying(db, j, { providerCalls: 1, promptTokens: 0, completionTokens: 0 }),
+      ),
+  );
+  batch = await getBatch(db, "t", id);
+  expect(batch?.counts).toMatchObject({ queued: 20, active: 20 });
+  const results = await Promise.all(
+    [...jobIds, ...jobIds].map((j, i) =>
+      i % 3 === 0
+        ? failJob(db, j, { code: "provider_errors", message: "boom" })
+        : completeJob(db, j, [question(`Q ${j}?`)]),
+    ),
+  );
+  const changed = results.filter((r) => r !== null);
+  expect(changed).toHaveLength(40);
+  expect(changed.filter((r) => r!.batchEnded)).toHaveLength(1);
+
+  batch = await getBatch(db, "t", id);
+  const c = batch!.counts;
+  expect(c.queued + c.active).toBe(0);
+  expect(c.completed + c.failed).toBe(40);
+  expect(c.failed).toBe(await db.job.count({ where: { batchId: id, status: "failed" } }));
+  expect(batch?.status).toBe("completed");
+  expect(batch?.completed_at).not.toBeNull();
+  expect(batch?.usage.provider_calls).toBe(20);
+});
+
+test("provider usage adds up per key and UTC day", async () => {
+  const at = new Date("2026-11-24T23:59:59Z");
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      recordProviderUsage(db, {
+        provider: "groq",
+        keyId: "groq#1",
+        ok: i % 5 !== 0,
+        promptTokens: 3,
+        completionTokens: 4,
+        at,
+      }),
+    ),
+  );
+  await recordProviderUsage(db, {
+    provider: "groq",
+    keyId: "groq#1",
+    ok: true,
+    promptTokens: 1,
+    completionTokens: 1,
+    at: new Date("2026-11-25T00:00:01Z"),
+  });
+  const rows = await db.providerUsage.findMany({
+    where: { keyId: "groq#1" },
+    orderBy: { day: "asc" },
+  });
+  expect(
+    rows.map((r) => [r.day.toISOString().slice(0, 10), r.requests, r.tokens, r.failures]),
+  ).toEqual([
+    ["2026-11-24", 10, 70, 2],
+    ["2026-11-25", 1, 2, 0],
+  ]);
+});
