@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { inject } from "vitest";
 
 // Where the test suite finds its services. Each test file works in its own database and under
 // its own Redis key prefix, so files run in parallel and the suite runs again and again.
@@ -7,7 +8,6 @@ import pg from "pg";
 export const ADMIN_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-export const TEMPLATE_DB = "qforge_test_template";
 
 export function databaseUrl(name: string): string {
   const u = new URL(ADMIN_DATABASE_URL);
@@ -30,7 +30,7 @@ export async function adminQuery(sql: string): Promise<void> {
 /** A fresh, migrated database of this file's own: a copy of the template. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = uniqueName("qforge_t");
-  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${inject("templateDb")}`);
   return {
     url: databaseUrl(name),
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
