@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { normalizeText } from "@qforge/schemas";
 import { startFakeProvider, type FakeProvider } from "./fake-provider/server.ts";
+import { TEST_REDIS_URL } from "./helpers/services.ts";
 import { eventually, startSystem, type TestSystem } from "./helpers/system.ts";
 
 // One job, and batches, through the whole system: HTTP → BullMQ → worker → real SDK → fake
@@ -267,6 +270,36 @@ describe("through groq-sdk", () => {
     ).toHaveLength(3);
     const failures = await sys.db.providerUsage.aggregate({ _sum: { failures: true } });
     expect((failures._sum.failures ?? 0) - (failuresBefore._sum.failures ?? 0)).toBe(3);
+  });
+
+  test("a duplicate delivery of a finished job calls no provider and writes nothing", async () => {
+    const res = await generate({
+      role: "Platform Engineer",
+      difficulty: "easy",
+      question_count: 3,
+    });
+    expect(res.status).toBe(200);
+    const before = fake.calls.length;
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue("groq", {
+      connection,
+      prefix: sys.config.queuePrefix,
+    });
+    try {
+      const again = await queue.add(
+        "generate",
+        { jobId: res.body.id },
+        { jobId: `dup-${res.body.id}` },
+      );
+      await eventually(async () => (await again.getState()) === "completed");
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    expect(fake.calls.length).toBe(before);
+    const read = await sys.call(`/api/v1/jobs/${res.body.id}`, { key: CLIENT });
+    expect(read.body).toEqual(res.body);
+    expect(await sys.db.question.count({ where: { jobId: res.body.id } })).toBe(3);
   });
 
   test("keys take turns, job by job", async () => {
