@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { tenantIdFor } from "@qforge/api";
+import { createLoneJob, newId } from "@qforge/database";
 import { normalizeText } from "@qforge/schemas";
 import { startFakeProvider, type FakeProvider } from "./fake-provider/server.ts";
 import { TEST_REDIS_URL } from "./helpers/services.ts";
@@ -300,6 +302,38 @@ describe("through groq-sdk", () => {
     const read = await sys.call(`/api/v1/jobs/${res.body.id}`, { key: CLIENT });
     expect(read.body).toEqual(res.body);
     expect(await sys.db.question.count({ where: { jobId: res.body.id } })).toBe(3);
+  });
+
+  test("a job whose row was written but never queued (API crash) is queued again by housekeeping", async () => {
+    const id = newId();
+    await createLoneJob(sys.db, {
+      id,
+      tenantId: tenantIdFor(CLIENT),
+      request: { role: "Orphan Role", difficulty: "medium", question_count: 2 },
+    });
+    expect(await sys.workers!.housekeeping.requeueOrphans(0)).toBe(1);
+    const job = await eventually(async () => {
+      const r = await sys.call(`/api/v1/jobs/${id}`, { key: CLIENT });
+      return r.body.status === "completed" ? r.body : undefined;
+    });
+    expectGuarantees(job);
+  });
+
+  test("housekeeping leaves jobs that are queued in Redis alone", async () => {
+    const workers = sys.workers!.workers;
+    await Promise.all(workers.map((w) => w.pause()));
+    try {
+      const res = await generate(
+        { role: "Waiting Role", difficulty: "easy", question_count: 1 },
+        0,
+      );
+      expect(res.body.status).toBe("queued");
+      expect(await sys.workers!.housekeeping.requeueOrphans(0)).toBe(0);
+    } finally {
+      workers.forEach((w) => w.resume());
+    }
+    await eventually(async () => (await sys.db.job.count({ where: { status: "queued" } })) === 0);
+    expect(fake.calls).toHaveLength(1);
   });
 
   test("keys take turns, job by job", async () => {

@@ -4,11 +4,13 @@ import { failJob, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
 import { createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
+import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { ProviderPool } from "./providers.ts";
 
 export interface WorkerSystem {
   workers: Worker[];
+  housekeeping: Housekeeping;
   /** Stops fetching, lets active jobs finish (bounded), then closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -56,11 +58,14 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
     });
     return worker;
   });
+  const housekeeping = startHousekeeping(config, db, publisher, logger);
   logger.info({ queues: served, concurrency: config.workerConcurrency }, "workers started");
 
   return {
     workers,
+    housekeeping,
     async close(timeoutMs = 30_000) {
+      await housekeeping.stop();
       const closing = Promise.all(workers.map((w) => w.close()));
       const timer = new Promise<"timeout">((r) => setTimeout(r, timeoutMs, "timeout").unref());
       if ((await Promise.race([closing, timer])) === "timeout") {

@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "@qforge/config";
+import type { Database } from "@qforge/database";
+import type { Logger } from "@qforge/logger";
+import { GENERATE_JOB, generateJobOptions, PROVIDER_QUEUES } from "@qforge/queues";
+
+// The API writes a job's row, then queues it. A crash between the two (or a Redis that lost its
+// data) would leave a row that no worker will ever pick up. Housekeeping finds such rows and
+// queues them again, under the same BullMQ job id, so a job that is in fact queued is not
+// doubled. One worker process at a time does it (a Redis lock; state shared across processes,
+// which no library keeps for us here).
+
+const LOCK_TTL_MS = 25_000;
+const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`;
+
+export interface Housekeeping {
+  /** One pass; returns how many jobs were queued again. */
+  requeueOrphans(olderThanMs?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startHousekeeping(
+  config: Config,
+  db: Database,
+  redis: Redis,
+  logger: Logger,
+  opts: { intervalMs?: number; batchSize?: number } = {},
+): Housekeeping {
+  const entry = config.providers[0]?.name ?? config.providerOrder[0] ?? "groq";
+  const queue = new Queue(entry, { connection: redis, prefix: config.queuePrefix });
+  queue.on("error", (err) => logger.warn({ err }, "housekeeping queue error"));
+  const lockKey = `${config.queuePrefix}:housekeeping:lock`;
+  const batchSize = opts.batchSize ?? 2000;
+
+  async function requeueOrphans(olderThanMs = 120_000): Promise<number> {
+    const token = randomUUID();
+    const got = await redis.set(lockKey, token, "PX", LOCK_TTL_MS, "NX");
+    if (got !== "OK") return 0;
+    try {
+      const rows = await db.$queryRaw<{ id: string; batch_id: string | null }[]>`
+        SELECT id::text, batch_id::text FROM jobs
+        WHERE status IN ('queued', 'active')
+          AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+        ORDER BY created_at
+        LIMIT ${batchSize}`;
+      if (rows.length === 0) return 0;
+      const pipeline = redis.pipeline();
+      for (const row of rows) {
+        for (const q of PROVIDER_QUEUES) pipeline.exists(`${config.queuePrefix}:${q}:${row.id}`);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const orphans = rows.filter((_, i) =>
+        PROVIDER_QUEUES.every((_q, j) => results[i * PROVIDER_QUEUES.length + j]?.[1] === 0),
+      );
+      if (orphans.length === 0) return 0;
+      await queue.addBulk(
+        orphans.map((row) => ({
+          name: GENERATE_JOB,
+          data: { jobId: row.id },
+          opts: generateJobOptions({
+            jobId: row.id,
+            lone: row.batch_id === null,
+            attempts: config.jobAttempts,
+            backoffMs: config.jobBackoffMs,
+          }),
+        })),
+      );
+      logger.warn({ count: orphans.length }, "queued jobs again that had no queue entry");
+      return orphans.length;
+    } finally {
+      // Release only our own lock: a pass that outlived the TTL must not free another's.
+      await redis.eval(RELEASE, 1, lockKey, token).catch(() => {});
+    }
+  }
+
+  const timer = setInterval(() => {
+    requeueOrphans().catch((err: unknown) => logger.warn({ err }, "housekeeping pass failed"));
+  }, opts.intervalMs ?? 30_000);
+  timer.unref();
+
+  return {
+    requeueOrphans,
+    async stop() {
+      clearInterval(timer);
+      await queue.close().catch(() => {});
+    },
+  };
+}
