@@ -2,18 +2,13 @@
 // every worker — against DATABASE_URL and REDIS_URL.
 import pg from "pg";
 import { startApi } from "@qforge/api";
-import { loadConfigOrExit } from "@qforge/config";
+import { loadConfigOrExit, secretValues } from "@qforge/config";
 import { createDatabase, migrate, seedBank } from "@qforge/database";
 import { createLogger, registerSecrets } from "@qforge/logger";
 import { startWorkers } from "@qforge/worker";
 
 const config = await loadConfigOrExit();
-registerSecrets([
-  ...config.providers.flatMap((p) => p.keys),
-  ...(config.apiKeys ?? []),
-  config.webhookSecret,
-  config.admin.password,
-]);
+registerSecrets(secretValues(config));
 const logger = createLogger({ level: config.logLevel, name: "qforge" });
 
 /** Creates the database named in DATABASE_URL when it does not exist yet. */

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { startApi, type ApiServer } from "@qforge/api";
-import { loadConfig, type Config } from "@qforge/config";
+import { loadConfig, secretValues, type Config } from "@qforge/config";
 import { createLogger, registerSecrets, type Logger } from "@qforge/logger";
 import { createDatabase, type Database } from "@qforge/database";
 import { startWorkers, type WorkerSystem } from "@qforge/worker";
@@ -53,7 +53,7 @@ export async function startSystem(
     JOB_BACKOFF_MS: "50",
     ...env,
   });
-  registerSecrets([...config.providers.flatMap((p) => p.keys), ...(config.apiKeys ?? [])]);
+  registerSecrets(secretValues(config));
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, name: "qforge-test" }, logs);
   const api = await startApi(config, logger, { host: "127.0.0.1", port: 0 });

@@ -1,14 +1,9 @@
-import { loadConfigOrExit } from "@qforge/config";
+import { loadConfigOrExit, secretValues } from "@qforge/config";
 import { createLogger, registerSecrets } from "@qforge/logger";
 import { startApi } from "./server.ts";
 
 const config = await loadConfigOrExit();
-registerSecrets([
-  ...config.providers.flatMap((p) => p.keys),
-  ...(config.apiKeys ?? []),
-  config.webhookSecret,
-  config.admin.password,
-]);
+registerSecrets(secretValues(config));
 const logger = createLogger({ level: config.logLevel, name: "qforge-api" });
 if (!config.apiKeys) {
   logger.warn(

@@ -1,15 +1,10 @@
-import { loadConfigOrExit } from "@qforge/config";
+import { loadConfigOrExit, secretValues } from "@qforge/config";
 import { createDatabase } from "@qforge/database";
 import { createLogger, registerSecrets } from "@qforge/logger";
 import { startWorkers } from "./workers.ts";
 
 const config = await loadConfigOrExit();
-registerSecrets([
-  ...config.providers.flatMap((p) => p.keys),
-  ...(config.apiKeys ?? []),
-  config.webhookSecret,
-  config.admin.password,
-]);
+registerSecrets(secretValues(config));
 const logger = createLogger({ level: config.logLevel, name: "qforge-worker" });
 const db = createDatabase(config.databaseUrl, {
   poolSize: Math.min(20, config.workerConcurrency + 2),

@@ -265,3 +265,13 @@ export async function loadConfigOrExit(): Promise<Config> {
     throw error;
   }
 }
+
+/** Every secret in the configuration, for the logger to scrub from every line. */
+export function secretValues(config: Config): string[] {
+  return [
+    ...config.providers.flatMap((p) => p.keys),
+    ...(config.apiKeys ?? []),
+    config.webhookSecret,
+    config.admin.password,
+  ].filter((v): v is string => typeof v === "string" && v.length > 0);
+}

@@ -1,2 +1,2 @@
-export { loadConfig, loadConfigOrExit, ConfigError } from "./config.ts";
+export { loadConfig, loadConfigOrExit, ConfigError, secretValues } from "./config.ts";
 export type { Config, ProviderConfig, ProviderLimits } from "./config.ts";
