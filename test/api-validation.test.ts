@@ -65,8 +65,73 @@ describe("GenerateRequest", () => {
     ["an unknown field", { ...valid, colour: "blue" }, "/colour"],
     ["webhook_url not http(s)", { ...valid, webhook_url: "ftp://example.com/x" }, "/webhook_url"],
     ["webhook_url not a URL", { ...valid, webhook_url: "hello" }, "/webhook_url"],
+    ["webhook_url with NUL", { ...valid, webhook_url: "http://a.example/\u0000" }, "/webhook_url"],
+    ["role with an unpaired surrogate", { ...valid, role: "Back\ud800end" }, "/role"],
+    [
+      "a category with an unpaired surrogate",
+      { ...valid, categories: ["a\udc00"] },
+      "/categories/0",
+    ],
+    [
+      "question_count beyond any number",
+      '{"role":"r","difficulty":"easy","question_count":1e400}',
+      "/question_count",
+    ],
+    ["question_count -0.5", { ...valid, question_count: -0.5 }, "/question_count"],
   ])("%s → 400", async (_name, body, pointer) => {
     await expectProblem("/api/v1/questions/generate", body, 400, pointer);
+  });
+
+  test("messages say what is wrong with each value", async () => {
+    const problem = await expectProblem(
+      "/api/v1/questions/generate",
+      { difficulty: "easy", question_count: "3", categories: ["a", "A"], fresh: 1, x: 1 },
+      400,
+    );
+    expect(problem).toMatchObject({
+      type: "urn:qforge:problem:invalid-request",
+      title: "Invalid request",
+    });
+    const byPath = Object.fromEntries(
+      problem.errors.map((e: { path: string; message: string }) => [e.path, e.message]),
+    );
+    expect(byPath).toEqual({
+      "/role": "is required",
+      "/question_count": "must be an integer from 1 to 50",
+      "/categories/1": "duplicates another category (case-insensitive)",
+      "/fresh": "must be a boolean",
+      "/x": "unknown field",
+    });
+  });
+
+  test("emoji and other well-formed Unicode are fine", async () => {
+    const res = await sys.call("/api/v1/questions/generate", {
+      method: "POST",
+      key: KEY,
+      body: { ...valid, role: "Ingénieure 🚀 Backend", categories: ["数据库"] },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.request.role).toBe("Ingénieure 🚀 Backend");
+  });
+
+  test("?wait=0 answers at once; ?wait=30 is accepted (and waits)", async () => {
+    const now = await sys.call("/api/v1/questions/generate?wait=0", {
+      method: "POST",
+      key: KEY,
+      body: valid,
+    });
+    expect(now.status).toBe(202);
+    // No worker runs here, so an accepted ?wait=30 holds the request: a 400 would answer at once.
+    const outcome = await fetch(`${sys.api.url}/api/v1/questions/generate?wait=30`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(valid),
+      signal: AbortSignal.timeout(700),
+    }).then(
+      (r) => r.status,
+      (e: Error) => e.name,
+    );
+    expect(outcome).toBe("TimeoutError");
   });
 
   test("several faults are all reported", async () => {
@@ -149,6 +214,17 @@ describe("batches", () => {
     ],
     ["metadata with a number", { items: [valid], metadata: { a: 1 } }, "/metadata/a"],
     ["metadata not an object", { items: [valid], metadata: ["a"] }, "/metadata"],
+    ["a metadata value with NUL", { items: [valid], metadata: { a: "x\u0000" } }, "/metadata/a"],
+    [
+      "a metadata key with NUL",
+      { items: [valid], metadata: { "k\u0000": "v" } },
+      "/metadata/k\u0000",
+    ],
+    [
+      "a metadata value with an unpaired surrogate",
+      { items: [valid], metadata: { a: "\ud800" } },
+      "/metadata/a",
+    ],
     ["an unknown field", { items: [valid], priority: 1 }, "/priority"],
   ])("%s → 400", async (_name, body, pointer) => {
     await expectProblem("/api/v1/batches", body, 400, pointer);
@@ -169,11 +245,39 @@ describe("batches", () => {
     },
   );
 
-  test("a cursor we did not make → 400", async () => {
-    const res = await sys.call("/api/v1/batches?cursor=bm9wZQ", { key: KEY });
+  const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+
+  test.each([
+    ["not base64 JSON", "/api/v1/batches?cursor=bm9wZQ"],
+    [
+      "a time out of range",
+      `/api/v1/batches?cursor=${forged({ t: "-271821-04-20T00:00:00.000Z", id: "01a20c57-d624-74cc-a0e7-d6b7352efed1" })}`,
+    ],
+    [
+      "a time that is no time",
+      `/api/v1/batches?cursor=${forged({ t: "yesterday", id: "01a20c57-d624-74cc-a0e7-d6b7352efed1" })}`,
+    ],
+  ])("a batches cursor we did not make (%s) → 400", async (_n, path) => {
+    const res = await sys.call(path, { key: KEY });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe("/cursor");
   });
+
+  test.each([[2147483648], [1e308], [-1], [1.5], ["3"]])(
+    "a jobs cursor index of %s → 400",
+    async (i) => {
+      const created = await sys.call("/api/v1/batches", {
+        method: "POST",
+        key: KEY,
+        body: { items: [valid] },
+      });
+      const res = await sys.call(
+        `/api/v1/batches/${created.body.id}/jobs?cursor=${forged({ i })}`,
+        { key: KEY },
+      );
+      expect(res.status).toBe(400);
+    },
+  );
 });
 
 describe("ids and routes", () => {

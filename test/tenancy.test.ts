@@ -62,6 +62,15 @@ test("a tenant sees only its own batches and jobs", async () => {
     expect(res.body.detail).not.toContain(ALICE);
   }
 
+  // Even with a cursor (valid or not) another tenant's batch is not there.
+  const page = await sys.call(`/api/v1/batches/${batch.body.id}/jobs?limit=1`, { key: ALICE });
+  for (const cursor of [page.body.next_cursor, "garbage"]) {
+    const res = await sys.call(`/api/v1/batches/${batch.body.id}/jobs?cursor=${cursor}`, {
+      key: BOB,
+    });
+    expect(res.status, `${cursor}: ${JSON.stringify(res.body)}`).toBe(404);
+  }
+
   // Lists are per tenant.
   expect((await sys.call("/api/v1/batches", { key: BOB })).body).toEqual({
     data: [],

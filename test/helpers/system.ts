@@ -23,7 +23,7 @@ export interface TestSystem {
   config: Config;
   api: ApiServer;
   workers: WorkerSystem | undefined;
-  /** Direct access to this system's database, for assertions. */
+  /** Direct access to this system's database (never through a proxy), for assertions. */
   db: Database;
   logs: LogCapture;
   logger: Logger;
@@ -41,12 +41,16 @@ export interface TestSystem {
  */
 export async function startSystem(
   env: Record<string, string> = {},
-  opts: { workers?: boolean } = {},
+  opts: {
+    workers?: boolean;
+    /** Rewrites the database URL the system uses (e.g. through a fault proxy). */
+    databaseUrl?: (url: string) => string;
+  } = {},
 ): Promise<TestSystem> {
   const database = await createTestDatabase();
   const prefix = uniqueName("qft");
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    DATABASE_URL: opts.databaseUrl ? opts.databaseUrl(database.url) : database.url,
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: "info",
@@ -57,8 +61,10 @@ export async function startSystem(
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, name: "qforge-test" }, logs);
   const api = await startApi(config, logger, { host: "127.0.0.1", port: 0 });
-  const db = createDatabase(config.databaseUrl, { poolSize: 3 });
-  const workers = opts.workers === false ? undefined : startWorkers(config, db, logger);
+  const workerDb = createDatabase(config.databaseUrl, { poolSize: config.workerConcurrency + 2 });
+  const workers = opts.workers === false ? undefined : startWorkers(config, workerDb, logger);
+  // The test's own view of the database, always direct.
+  const db = createDatabase(database.url, { poolSize: 3 });
 
   return {
     config,
@@ -88,6 +94,7 @@ export async function startSystem(
     async close() {
       await workers?.close(5000);
       await api.close();
+      await workerDb.$disconnect();
       await db.$disconnect();
       const redis = new Redis(TEST_REDIS_URL);
       const keys = await redis.keys(`${prefix}:*`);

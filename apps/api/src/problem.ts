@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { z } from "zod";
-import { InvalidCursorError } from "@qforge/database";
+import { InvalidCursorError, isStoreUnavailable } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import { issuesToErrors, type ProblemError } from "@qforge/schemas";
 
@@ -39,7 +39,7 @@ export function parseOr400<S extends z.ZodType>(
   what: string,
   pathPrefix = "",
 ): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const errors = issuesToErrors(result.error).map((e) => ({ ...e, path: pathPrefix + e.path }));
   throw invalid(`${what} is invalid`, errors);
@@ -57,39 +57,6 @@ export function sendProblem(res: Response, p: HttpProblem): void {
       detail: p.detail,
       ...(p.errors ? { errors: p.errors } : {}),
     });
-}
-
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "EPIPE",
-  "P1001",
-  "P1002",
-  "P1017",
-  "P2024",
-  "57P01",
-  "57P03",
-]);
-
-/** Redis or Postgres out of reach (as opposed to a bug): answered 503, not 500. */
-export function isUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const err = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
-    if (typeof err.code === "string" && UNAVAILABLE_CODES.has(err.code)) return true;
-    const message = typeof err.message === "string" ? err.message : "";
-    if (
-      /Stream isn't writeable|enableOfflineQueue|Connection is closed|connect ECONNREFUSED|Can't reach database|Connection terminated|timeout exceeded when trying to connect|Reached the max retries per request/i.test(
-        message,
-      )
-    ) {
-      return true;
-    }
-    e = err.cause;
-  }
-  return false;
 }
 
 /** body-parser's errors, by their `type`, as client errors. */
@@ -128,7 +95,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else {
       const fromBody = bodyParserProblem(error as { type?: unknown; status?: unknown });
       if (fromBody) problem = fromBody;
-      else if (isUnavailable(error)) {
+      else if (isStoreUnavailable(error)) {
         logger.warn({ err: error, reqId: req.id }, "backing service unavailable");
         problem = unavailable();
       } else {

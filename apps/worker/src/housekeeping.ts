@@ -7,9 +7,10 @@ import type { Logger } from "@qforge/logger";
 import { GENERATE_JOB, generateJobOptions, PROVIDER_QUEUES } from "@qforge/queues";
 
 // The API writes a job's row, then queues it. A crash between the two (or a Redis that lost its
-// data) would leave a row that no worker will ever pick up. Housekeeping finds such rows and
-// queues them again, under the same BullMQ job id, so a job that is in fact queued is not
-// doubled. One worker process at a time does it (a Redis lock; state shared across processes,
+// data) would leave a row that no worker will ever pick up; so would a BullMQ job that ended
+// while its row could not be written (Postgres down). Housekeeping finds rows still queued or
+// active whose BullMQ job is missing or finished, and queues them again under the same job id,
+// so a job that is in fact queued or running is never doubled. One worker process at a time does it (a Redis lock; state shared across processes,
 // which no library keeps for us here).
 
 const LOCK_TTL_MS = 25_000;
@@ -29,8 +30,15 @@ export function startHousekeeping(
   opts: { intervalMs?: number; batchSize?: number } = {},
 ): Housekeeping {
   const entry = config.providers[0]?.name ?? config.providerOrder[0] ?? "groq";
-  const queue = new Queue(entry, { connection: redis, prefix: config.queuePrefix });
-  queue.on("error", (err) => logger.warn({ err }, "housekeeping queue error"));
+  const queues = new Map(
+    PROVIDER_QUEUES.map((name) => [
+      name,
+      new Queue(name, { connection: redis, prefix: config.queuePrefix }),
+    ]),
+  );
+  for (const q of queues.values()) {
+    q.on("error", (err) => logger.warn({ err }, "housekeeping queue error"));
+  }
   const lockKey = `${config.queuePrefix}:housekeeping:lock`;
   const batchSize = opts.batchSize ?? 2000;
 
@@ -46,16 +54,35 @@ export function startHousekeeping(
         ORDER BY created_at
         LIMIT ${batchSize}`;
       if (rows.length === 0) return 0;
+      // Per row and queue: does the BullMQ job exist, and has it finished?
       const pipeline = redis.pipeline();
       for (const row of rows) {
-        for (const q of PROVIDER_QUEUES) pipeline.exists(`${config.queuePrefix}:${q}:${row.id}`);
+        for (const q of PROVIDER_QUEUES) {
+          pipeline.hmget(`${config.queuePrefix}:${q}:${row.id}`, "timestamp", "finishedOn");
+        }
       }
       const results = (await pipeline.exec()) ?? [];
-      const orphans = rows.filter((_, i) =>
-        PROVIDER_QUEUES.every((_q, j) => results[i * PROVIDER_QUEUES.length + j]?.[1] === 0),
-      );
+      const orphans: typeof rows = [];
+      const finished: { queue: string; id: string }[] = [];
+      rows.forEach((row, i) => {
+        let live = false;
+        PROVIDER_QUEUES.forEach((q, j) => {
+          const [created, finishedOn] = (results[i * PROVIDER_QUEUES.length + j]?.[1] ?? []) as (
+            string | null
+          )[];
+          if (created && !finishedOn) live = true;
+          else if (created) finished.push({ queue: q, id: row.id });
+        });
+        if (!live) orphans.push(row);
+      });
       if (orphans.length === 0) return 0;
-      await queue.addBulk(
+      const orphanIds = new Set(orphans.map((o) => o.id));
+      // A finished BullMQ job keeps its id: remove it so the id can be queued again.
+      for (const f of finished) {
+        if (orphanIds.has(f.id))
+          await queues.get(f.queue as (typeof PROVIDER_QUEUES)[number])!.remove(f.id);
+      }
+      await queues.get(entry)!.addBulk(
         orphans.map((row) => ({
           name: GENERATE_JOB,
           data: { jobId: row.id },
@@ -84,7 +111,7 @@ export function startHousekeeping(
     requeueOrphans,
     async stop() {
       clearInterval(timer);
-      await queue.close().catch(() => {});
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Config } from "@qforge/config";
 import {
   completeJob,
   failJob,
+  isStoreUnavailable,
   markJobActive,
   markJobRetrying,
   recordProviderUsage,
@@ -98,6 +99,8 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       await publish(jobId, "completed", done);
       log.info({ questions: questions.length, calls: usage.providerCalls }, "job completed");
     } catch (error) {
+      // Not the job's fault: left to the worker to delay without spending an attempt.
+      if (isStoreUnavailable(error)) throw error;
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
       const { code, message } = jobError(error);

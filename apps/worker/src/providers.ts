@@ -29,6 +29,7 @@ function clientsFor(p: ProviderConfig, timeoutMs: number): ProviderKeyClient[] {
       case "openai_compat":
         // Any OpenAI-compatible server speaks the same protocol as the HF endpoint client.
         return createHuggingFaceClient({
+          provider: "openai_compat",
           keyId,
           token: key,
           endpointUrl: (p.baseUrl ?? "").replace(/\/v1\/?$/, ""),

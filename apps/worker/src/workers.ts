@@ -1,6 +1,6 @@
-import { Worker } from "bullmq";
+import { DelayedError, Worker } from "bullmq";
 import type { Config } from "@qforge/config";
-import { failJob, type Database } from "@qforge/database";
+import { failJob, isStoreUnavailable, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
 import { createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
@@ -28,9 +28,21 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
     const processor = createGenerationProcessor(provider, { config, db, publisher, pool, logger });
     const worker = new Worker(
       provider,
-      async (job) => {
+      async (job, token) => {
         if (job.name !== GENERATE_JOB) throw new Error(`unknown job name ${job.name}`);
-        await processor(job);
+        try {
+          await processor(job);
+        } catch (error) {
+          // Postgres (or Redis) out of reach is nobody's fault: wait and try again without
+          // spending one of the job's attempts.
+          if (isStoreUnavailable(error) && token) {
+            logger.warn({ err: error, jobId: job.id }, "store unavailable; job delayed");
+            const delay = config.jobBackoffMs + Math.floor(Math.random() * config.jobBackoffMs);
+            await job.moveToDelayed(Date.now() + delay, token);
+            throw new DelayedError();
+          }
+          throw error;
+        }
       },
       {
         connection,
@@ -46,7 +58,10 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
     // make sure its row ends too. The transition is conditional, so a job the processor already
     // failed is left as it is.
     worker.on("failed", (job, err) => {
-      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (!job) return;
+      const final =
+        job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/i.test(err.message);
+      if (!final) return;
       const parsed = GenerateJobData.safeParse(job.data);
       if (!parsed.success) return;
       failJob(db, parsed.data.jobId, {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, secretValues } from "./config.ts";
 
 const base = { DATABASE_URL: "postgresql://u@localhost/db", REDIS_URL: "redis://localhost:6379" };
 
@@ -45,7 +45,31 @@ describe("loadConfig", () => {
   });
 
   test("empty values count as unset", () => {
-    expect(loadConfig({ ...base, PORT: "", API_KEYS: " " }).port).toBe(3000);
+    const c = loadConfig({ ...base, PORT: "", API_KEYS: " " });
+    expect(c.port).toBe(3000);
+    expect(c.apiKeys).toBeUndefined();
+  });
+
+  test("an empty plural key list does not hide the singular variable", () => {
+    const c = loadConfig({
+      ...base,
+      GROQ_API_KEYS: ",",
+      GROQ_API_KEY: "g1",
+      HF_TOKENS: " , ",
+      HF_TOKEN: "h1",
+    });
+    expect(c.providers.map((p) => p.keys)).toEqual([["g1"], ["h1"]]);
+  });
+
+  test("secrets include URL passwords, every key, the webhook secret and admin password", () => {
+    const c = loadConfig({
+      DATABASE_URL: "postgresql://u:db%40pass@localhost/db",
+      REDIS_URL: "redis://:redispass@localhost:6379",
+      API_KEYS: "c1,c2",
+      GROQ_API_KEYS: "g1",
+      ADMIN_PASSWORD: "adminpass",
+    });
+    expect(secretValues(c).sort()).toEqual(["adminpass", "c1", "c2", "db@pass", "g1", "redispass"]);
   });
 
   test.each([
@@ -62,6 +86,7 @@ describe("loadConfig", () => {
     [{ WEBHOOK_SECRET: "nope" }, "WEBHOOK_SECRET"],
     [{ WEBHOOK_ALLOW_PRIVATE_NETWORKS: "yes" }, "WEBHOOK_ALLOW_PRIVATE_NETWORKS"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ API_KEYS: ", ," }, "API_KEYS"],
     [{ OPENAI_COMPAT_BASE_URL: "http://localhost:11434/v1" }, "OPENAI_COMPAT_MODEL"],
   ])("a bad value stops with one line naming the variable: %o", (env, variable) => {
     let error: unknown;

@@ -65,7 +65,10 @@ const Env = z.object({
     .default("qforge"),
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: int(0, 65535).default(3000),
-  API_KEYS: csv.optional(),
+  // Set but listing no key would silently turn authentication off: refuse it.
+  API_KEYS: csv
+    .pipe(z.array(z.string()).min(1, "lists no key (unset it to turn auth off)"))
+    .optional(),
   API_RATE_LIMIT: int(1, 1_000_000).default(600),
   ADMIN_USER: z.string().min(1).default("admin"),
   ADMIN_PASSWORD: z.string().min(1).optional(),
@@ -187,14 +190,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const all: Record<ProviderName, ProviderConfig> = {
     groq: {
       name: "groq",
-      keys: e.GROQ_API_KEYS ?? e.GROQ_API_KEY ?? [],
+      keys: e.GROQ_API_KEYS?.length ? e.GROQ_API_KEYS : (e.GROQ_API_KEY ?? []),
       model: e.GROQ_MODEL,
       baseUrl: e.GROQ_BASE_URL,
       limits: { rpm: e.GROQ_RPM, rpd: e.GROQ_RPD, tpm: e.GROQ_TPM, tpd: e.GROQ_TPD },
     },
     huggingface: {
       name: "huggingface",
-      keys: e.HF_TOKENS ?? e.HF_TOKEN ?? [],
+      keys: e.HF_TOKENS?.length ? e.HF_TOKENS : (e.HF_TOKEN ?? []),
       model: e.HF_MODEL,
       baseUrl: e.HF_ENDPOINT_URL,
       limits: { rpm: e.HF_RPM, rpd: e.HF_RPD, tpm: e.HF_TPM, tpd: e.HF_TPD },
@@ -225,7 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     host: e.HOST,
     port: e.PORT,
-    apiKeys: e.API_KEYS && e.API_KEYS.length > 0 ? e.API_KEYS : undefined,
+    apiKeys: e.API_KEYS,
     apiRateLimit: e.API_RATE_LIMIT,
     admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
     workerQueues: e.WORKER_QUEUES,
@@ -268,7 +271,16 @@ export async function loadConfigOrExit(): Promise<Config> {
 
 /** Every secret in the configuration, for the logger to scrub from every line. */
 export function secretValues(config: Config): string[] {
+  const password = (url: string) => {
+    try {
+      return decodeURIComponent(new URL(url).password);
+    } catch {
+      return undefined;
+    }
+  };
   return [
+    password(config.databaseUrl),
+    password(config.redisUrl),
     ...config.providers.flatMap((p) => p.keys),
     ...(config.apiKeys ?? []),
     config.webhookSecret,

@@ -6,3 +6,4 @@ export * from "./reads.ts";
 export { batchView, jobView, questionView } from "./views.ts";
 export { migrate, MigrationError } from "./migrate.ts";
 export { seedBank } from "./seed.ts";
+export { isStoreUnavailable } from "./unavailable.ts";

@@ -49,13 +49,15 @@ interface Page<T> {
 }
 
 type BatchCursor = { t: string; id: string };
-const isBatchCursor = (v: unknown): v is BatchCursor =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as BatchCursor).t === "string" &&
-  !Number.isNaN(Date.parse((v as BatchCursor).t)) &&
-  typeof (v as BatchCursor).id === "string" &&
-  isId((v as BatchCursor).id);
+// Cursors are opaque, but a client can forge one: its values must also fit the columns.
+const MIN_TIME = Date.parse("1970-01-01T00:00:00Z");
+const MAX_TIME = Date.parse("9999-12-31T23:59:59Z");
+const isBatchCursor = (v: unknown): v is BatchCursor => {
+  if (typeof v !== "object" || v === null) return false;
+  const { t, id } = v as Partial<BatchCursor>;
+  const time = typeof t === "string" ? Date.parse(t) : NaN;
+  return time >= MIN_TIME && time <= MAX_TIME && typeof id === "string" && isId(id);
+};
 
 /** The tenant's batches, newest first (keyset paging on created_at, id). */
 export async function listBatches(
@@ -92,8 +94,10 @@ export async function listBatches(
 }
 
 type JobCursor = { i: number };
-const isJobCursor = (v: unknown): v is JobCursor =>
-  typeof v === "object" && v !== null && Number.isInteger((v as JobCursor).i);
+const isJobCursor = (v: unknown): v is JobCursor => {
+  const i = typeof v === "object" && v !== null ? (v as JobCursor).i : undefined;
+  return Number.isInteger(i) && (i as number) >= 0 && (i as number) <= 2_147_483_647;
+};
 
 /** A batch's jobs in item order; null when the batch is not the tenant's. */
 export async function listBatchJobs(
@@ -102,13 +106,14 @@ export async function listBatchJobs(
   batchId: string,
   query: { status?: JobStatus; limit: number; cursor?: string },
 ): Promise<Page<JobView> | null> {
-  const after = query.cursor ? decodeCursor(query.cursor, isJobCursor) : undefined;
   if (!isId(batchId)) return null;
   const batch = await db.batch.findFirst({
     where: { id: batchId, tenantId },
     select: { id: true },
   });
   if (!batch) return null;
+  // After the lookup: another tenant's batch is a 404 whatever cursor comes with it.
+  const after = query.cursor ? decodeCursor(query.cursor, isJobCursor) : undefined;
   const rows = await db.job.findMany({
     where: {
       batchId,

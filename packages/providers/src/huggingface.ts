@@ -12,7 +12,7 @@ import {
   scrubSecrets,
 } from "./errors.ts";
 import { toChatResult, type Fail } from "./result.ts";
-import type { ChatRequest, ChatResult, ProviderKeyClient } from "./types.ts";
+import type { ChatRequest, ChatResult, ProviderKeyClient, ProviderName } from "./types.ts";
 
 export interface HuggingFaceClientOptions {
   /** Public id, e.g. `huggingface#1`. */
@@ -22,10 +22,16 @@ export interface HuggingFaceClientOptions {
   endpointUrl?: string;
   model: string;
   timeoutMs: number;
+  /**
+   * The name this client records its calls under. Any OpenAI-compatible server speaks the
+   * protocol of an HF endpoint (`{url}/v1/chat/completions`), so `openai_compat` uses this client.
+   */
+  provider?: ProviderName;
 }
 
 export function createHuggingFaceClient(opts: HuggingFaceClientOptions): ProviderKeyClient {
   const { keyId, token, model, timeoutMs } = opts;
+  const provider = opts.provider ?? "huggingface";
   // retry_on_error: false here and per call: by default the SDK re-sends a 503 at once, forever.
   const sdk = new InferenceClient(token, {
     retry_on_error: false,
@@ -35,7 +41,7 @@ export function createHuggingFaceClient(opts: HuggingFaceClientOptions): Provide
   const fail: Fail = (init) =>
     new ProviderError({
       ...init,
-      provider: "huggingface",
+      provider,
       keyId,
       detail: init.detail === undefined ? undefined : scrubSecrets(init.detail, [token]),
     });
@@ -76,7 +82,7 @@ export function createHuggingFaceClient(opts: HuggingFaceClientOptions): Provide
     }
   }
 
-  return { provider: "huggingface", keyId, model, chat };
+  return { provider, keyId, model, chat };
 }
 
 function mapHfError(err: unknown, fail: Fail, headers: Headers | undefined): ProviderError {

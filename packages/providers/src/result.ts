@@ -35,6 +35,7 @@ export function toChatResult(
   };
 }
 
+/** A whole, bounded count: a provider's odd number must not fail the write of a good answer. */
 function tokenCount(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.trunc(v), 1e9) : 0;
 }

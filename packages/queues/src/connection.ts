@@ -12,7 +12,13 @@ export type ConnectionRole = "worker" | "client" | "subscriber";
 export function createRedis(url: string, role: ConnectionRole): Redis {
   const options: RedisOptions =
     role === "client"
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 }
+      ? // commandTimeout: a Redis that stops answering (not only one that refuses) is a 503 too.
+        {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 5000,
+          commandTimeout: 5000,
+        }
       : { maxRetriesPerRequest: null, connectTimeout: 5000 };
   const redis = new Redis(url, { ...options, lazyConnect: false });
   // ioredis reports connection errors as events; without a listener they would crash the process.

@@ -10,7 +10,10 @@ function pointer(path: readonly PropertyKey[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
 
-/** zod issues as problem+json `errors`, one per offending value; unknown fields one each. */
+/**
+ * zod issues as problem+json `errors`, one per offending value; unknown fields one each.
+ * Parse with `{ reportInput: true }`: a missing value is told apart from a wrong one by the input.
+ */
 export function issuesToErrors(error: z.ZodError): ProblemError[] {
   const out: ProblemError[] = [];
   for (const issue of error.issues) {
@@ -18,7 +21,7 @@ export function issuesToErrors(error: z.ZodError): ProblemError[] {
       for (const key of issue.keys) {
         out.push({ path: pointer([...issue.path, key]), message: "unknown field" });
       }
-    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+    } else if (issue.code === "invalid_type" && "input" in issue && issue.input === undefined) {
       out.push({ path: pointer(issue.path), message: "is required" });
     } else {
       out.push({ path: pointer(issue.path), message: issue.message });

@@ -4,6 +4,13 @@ export const DIFFICULTIES = ["easy", "medium", "hard"] as const;
 export type Difficulty = (typeof DIFFICULTIES)[number];
 
 const CONTROL_CHARS = /\p{Cc}/u;
+// In a /u pattern a well-formed surrogate pair is one code point, so this matches lone halves
+// only: text that is not valid UTF-16, which neither JSON consumers nor Postgres accept.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Well-formed Unicode without control characters. */
+const clean = (s: string) => !CONTROL_CHARS.test(s) && !LONE_SURROGATE.test(s);
+const CLEAN_MESSAGE = "must not contain control characters or unpaired surrogates";
 
 /** A trimmed string of 1..max characters with no control characters. */
 const text = (max: number) =>
@@ -12,7 +19,7 @@ const text = (max: number) =>
     .trim()
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), "must not contain control characters");
+    .refine(clean, CLEAN_MESSAGE);
 
 export const GenerateRequest = z.strictObject({
   role: text(200),
@@ -48,6 +55,7 @@ export const WebhookUrl = z
   .string()
   .trim()
   .max(2048, "must be at most 2048 characters")
+  .refine(clean, CLEAN_MESSAGE)
   .refine((s) => {
     try {
       const u = new URL(s);
@@ -64,8 +72,19 @@ export const MAX_BATCH_ITEMS = 10_000;
 
 export const BatchMetadata = z
   .record(
-    z.string().min(1, "keys must not be empty").max(100, "keys must be at most 100 characters"),
-    z.string({ error: "values must be strings" }).max(1000, "must be at most 1000 characters"),
+    z
+      .string()
+      .min(1, "keys must not be empty")
+      .max(100, "keys must be at most 100 characters")
+      .refine(clean, `keys ${CLEAN_MESSAGE}`),
+    z
+      .string({ error: "values must be strings" })
+      .max(1000, "must be at most 1000 characters")
+      // Newlines and tabs are fine in a free-text value; NUL and broken UTF-16 are not storable.
+      .refine(
+        (s) => !/\u0000/.test(s) && !LONE_SURROGATE.test(s),
+        "must not contain NUL or unpaired surrogates",
+      ),
   )
   .refine((m) => Object.keys(m).length <= 16, "at most 16 entries");
 
