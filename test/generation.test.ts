@@ -409,3 +409,38 @@ describe("through @huggingface/inference", () => {
     expect(sys.logs.text).not.toContain(HF_TOKEN);
   });
 });
+
+describe("through an OpenAI-compatible server", () => {
+  let fake: FakeProvider;
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    fake = await startFakeProvider();
+    sys = await startSystem({
+      OPENAI_COMPAT_BASE_URL: `${fake.url}/v1`,
+      OPENAI_COMPAT_MODEL: "local-model",
+    });
+  });
+  afterAll(async () => {
+    await sys?.close();
+    await fake?.close();
+  });
+
+  test("a job completes, recorded under openai_compat, with no key needed", async () => {
+    const res = await sys.call("/api/v1/questions/generate?wait=20", {
+      method: "POST",
+      body: { role: "Mobile Developer", difficulty: "easy", question_count: 3 },
+    });
+    expect(res.status).toBe(200);
+    expectGuarantees(res.body);
+    expect(res.body.questions[0]).toMatchObject({
+      provider: "openai_compat",
+      model: "local-model",
+    });
+    expect(fake.calls.map((c) => c.path)).toEqual(["/v1/chat/completions"]);
+    const usage = await sys.db.providerUsage.findMany();
+    expect(usage.map((u) => [u.provider, u.keyId, u.requests])).toEqual([
+      ["openai_compat", "openai_compat#1", 1],
+    ]);
+  });
+});
