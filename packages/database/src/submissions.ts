@@ -22,7 +22,11 @@ export async function createLoneJob(
   return jobView({ ...job, questions: [] });
 }
 
-/** The batch and all its jobs in one transaction: a batch is never seen half-written. */
+/**
+ * The batch and all its jobs in one transaction: a batch is never seen half-written. The jobs go
+ * in as one INSERT … SELECT FROM unnest(arrays): an order of magnitude faster than createMany's
+ * parameter-per-value statements for 10,000 rows.
+ */
 export async function createBatch(
   db: Database,
   input: {
@@ -44,15 +48,14 @@ export async function createBatch(
         ...(input.metadata ? { metadata: input.metadata } : {}),
       },
     }),
-    db.job.createMany({
-      data: input.jobs.map((j, index) => ({
-        id: j.id,
-        tenantId: input.tenantId,
-        batchId: input.id,
-        index,
-        request: j.request,
-      })),
-    }),
+    db.$executeRaw`
+      INSERT INTO jobs (id, tenant_id, batch_id, item_index, request)
+      SELECT id, ${input.tenantId}, ${input.id}::uuid, item_index, request::jsonb
+      FROM unnest(
+        ${input.jobs.map((j) => j.id)}::uuid[],
+        ${input.jobs.map((_, i) => i)}::int[],
+        ${input.jobs.map((j) => JSON.stringify(j.request))}::text[]
+      ) AS t(id, item_index, request)`,
   ]);
   return batchView(batch);
 }
