@@ -16,6 +16,7 @@ import { generateQuestions, isGenerationError } from "@qforge/generation";
 import type { Logger } from "@qforge/logger";
 import { isProviderError, type ProviderName } from "@qforge/providers";
 import { GenerateJobData, publishChange } from "@qforge/queues";
+import type { JobErrorCode } from "@qforge/schemas";
 import type { ProviderPool } from "./providers.ts";
 
 export interface ProcessorDeps {
@@ -27,7 +28,7 @@ export interface ProcessorDeps {
   logger: Logger;
 }
 
-function jobError(error: unknown): { code: string; message: string } {
+function jobError(error: unknown): { code: JobErrorCode; message: string } {
   if (isGenerationError(error)) return { code: "invalid_output", message: error.message };
   if (isProviderError(error)) return { code: "provider_errors", message: error.message };
   return { code: "internal", message: "internal error while generating" };

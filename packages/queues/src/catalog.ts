@@ -3,7 +3,6 @@ import { z } from "zod";
 
 export const PROVIDER_QUEUES = ["groq", "huggingface", "openai_compat"] as const;
 export type ProviderQueueName = (typeof PROVIDER_QUEUES)[number];
-export const WEBHOOK_QUEUE = "webhooks";
 
 /** BullMQ job name on the provider queues. */
 export const GENERATE_JOB = "generate";
