@@ -18,8 +18,8 @@ import {
   type FakeProvider,
 } from "./fake-provider/server.ts";
 
-const GROQ_KEY = "gsk_TESTSECRET0123456789abcdef";
-const HF_TOKEN = "hf_TESTSECRET0123456789abcdef";
+const GROQ_KEY = "gsk_TEST_SECRET_0123456789abcdef";
+const HF_TOKEN = "hf_TEST_SECRET_0123456789abcdef";
 // A secret with no recognizable prefix: only the exact-key scrub can catch it.
 const PLAIN_KEY = "plain-secret-value-9f8e7d6c5b4a";
 
