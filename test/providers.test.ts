@@ -288,7 +288,7 @@ describe.each(clients)("%s client against the fake", (provider, make, path) => {
       "server",
       "timeout",
     ]);
-    for (const err of errors) expectNoSecret(err, secret, PLAIN_KEY, "TESTSECRET");
+    for (const err of errors) expectNoSecret(err, secret, PLAIN_KEY, "TEST_SECRET");
   });
 });
 
