@@ -214,6 +214,11 @@ describe("batches", () => {
     ],
     ["metadata with a number", { items: [valid], metadata: { a: 1 } }, "/metadata/a"],
     ["metadata not an object", { items: [valid], metadata: ["a"] }, "/metadata"],
+    [
+      "a metadata key __proto__",
+      '{"items":[{"role":"r","difficulty":"easy","question_count":1}],"metadata":{"__proto__":"x"}}',
+      "/metadata/__proto__",
+    ],
     ["a metadata value with NUL", { items: [valid], metadata: { a: "x\u0000" } }, "/metadata/a"],
     [
       "a metadata key with NUL",

@@ -70,21 +70,32 @@ export type GenerateBody = z.infer<typeof GenerateBody>;
 
 export const MAX_BATCH_ITEMS = 10_000;
 
+const hasOwnProto = (v: unknown) =>
+  typeof v === "object" && v !== null && Object.prototype.hasOwnProperty.call(v, "__proto__");
+
 export const BatchMetadata = z
-  .record(
-    z
-      .string()
-      .min(1, "keys must not be empty")
-      .max(100, "keys must be at most 100 characters")
-      .refine(clean, `keys ${CLEAN_MESSAGE}`),
-    z
-      .string({ error: "values must be strings" })
-      .max(1000, "must be at most 1000 characters")
-      // Newlines and tabs are fine in a free-text value; NUL and broken UTF-16 are not storable.
-      .refine(
-        (s) => !/\u0000/.test(s) && !LONE_SURROGATE.test(s),
-        "must not contain NUL or unpaired surrogates",
-      ),
+  .unknown()
+  // zod drops a `__proto__` key silently (a plain object cannot hold it as data): refuse it.
+  .refine((v) => !hasOwnProto(v), {
+    message: "__proto__ is not allowed as a key",
+    path: ["__proto__"],
+  })
+  .pipe(
+    z.record(
+      z
+        .string()
+        .min(1, "keys must not be empty")
+        .max(100, "keys must be at most 100 characters")
+        .refine(clean, `keys ${CLEAN_MESSAGE}`),
+      z
+        .string({ error: "values must be strings" })
+        .max(1000, "must be at most 1000 characters")
+        // Newlines and tabs are fine in a free-text value; NUL and broken UTF-16 are not storable.
+        .refine(
+          (s) => !/\u0000/.test(s) && !LONE_SURROGATE.test(s),
+          "must not contain NUL or unpaired surrogates",
+        ),
+    ),
   )
   .refine((m) => Object.keys(m).length <= 16, "at most 16 entries");
 
