@@ -177,8 +177,50 @@ describe("bodies", () => {
   test("malformed JSON → 400", async () => {
     await expectProblem("/api/v1/questions/generate", '{"role": ', 400);
   });
-  test("a JSON primitive → 400", async () => {
-    await expectProblem("/api/v1/questions/generate", "42", 400);
+  test.each([["42"], ['"x"'], ["null"], ["[1]"]])(
+    "the JSON value %s → 400 expected object",
+    async (body) => {
+      const problem = await expectProblem("/api/v1/questions/generate", body, 400);
+      expect(problem.errors).toEqual([
+        { path: "", message: expect.stringMatching(/expected object/) },
+      ]);
+    },
+  );
+
+  test("a wrong type is reported once, without the checks of the right type", async () => {
+    const problem = await expectProblem(
+      "/api/v1/questions/generate",
+      { ...valid, role: Array(201).fill("a"), categories: "abcdefghijkl" },
+      400,
+    );
+    expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(["/role", "/categories"]);
+  });
+
+  test("a declared length over 16 MiB → 413 before the body is sent", async () => {
+    const { request } = await import("node:http");
+    const url = new URL(`${sys.api.url}/api/v1/questions/generate`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${KEY}`,
+            "content-type": "application/json",
+            "content-length": String(17 * 1024 * 1024),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.write("{"); // and nothing more: the answer must not wait for the rest
+    });
+    expect(status).toBe(413);
   });
   test("no body → 400", async () => {
     await expectProblem("/api/v1/questions/generate", undefined, 400);

@@ -96,7 +96,7 @@ describe("through groq-sdk", () => {
     expect(fake.calls.map((c) => c.path)).toEqual(Array(3).fill("/openai/v1/chat/completions"));
     const prompt = fake.calls[0]!.messages.at(-1)!.content;
     expect(prompt).toContain("Role: Backend Engineer");
-    expect(prompt).toContain("Categories: Databases, APIs");
+    expect(prompt).toContain('Categories: ["Databases","APIs"]');
     expect((fake.calls[0]!.body as any).response_format).toEqual({ type: "json_object" });
 
     const stored = await sys.db.question.findMany({ where: { jobId: res.body.id } });
@@ -160,6 +160,18 @@ describe("through groq-sdk", () => {
       expect(fake.calls).toHaveLength(calls);
     },
   );
+
+  test("a category may contain a comma", async () => {
+    const res = await generate({
+      role: "Product Manager",
+      difficulty: "easy",
+      question_count: 4,
+      categories: ["Sales, Marketing", "Ops"],
+    });
+    expect(res.status).toBe(200);
+    expectGuarantees(res.body);
+    expect(fake.calls).toHaveLength(1);
+  });
 
   test("the model's difficulty label is not trusted", async () => {
     fake.script("*", { kind: "questions", difficulty: "easy" });

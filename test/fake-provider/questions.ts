@@ -26,15 +26,27 @@ export interface PromptInfo {
   categories?: string[];
 }
 
+/** A JSON array of strings (what the generator sends), else a comma-separated list. */
+function listOf(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed)) return parsed.filter((c): c is string => typeof c === "string");
+  } catch {
+    // not JSON: a plain list
+  }
+  return value
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+}
+
 /** Reads the lines the generator's prompt is known to contain. */
 export function parsePrompt(text: string): PromptInfo {
   const line = (label: string) =>
     new RegExp(`^\\s*${label}:[ \\t]*(.+?)\\s*$`, "im").exec(text)?.[1] ?? undefined;
   const count = line("Number of questions");
-  const categories = line("Categories")
-    ?.split(",")
-    .map((c) => c.trim())
-    .filter((c) => c.length > 0);
+  const categories = listOf(line("Categories"));
   return {
     role: line("Role"),
     difficulty: line("Difficulty")?.toLowerCase(),

@@ -26,6 +26,22 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A declared length over the limit is refused before anything is read (body-parser would read
+ * the whole body first), and the connection closed so the rest is not waited for.
+ */
+const declaredTooLarge: RequestHandler = (req, res, next) => {
+  const length = Number(req.headers["content-length"]);
+  if (Number.isFinite(length) && length > MAX_BODY_BYTES) {
+    res.setHeader("connection", "close");
+    next(new HttpProblem(413, "too-large", "Content Too Large", "the body exceeds 16 MiB"));
+    return;
+  }
+  next();
+};
+
 /** Only JSON bodies: anything else is refused before it is read. */
 const jsonOnly: RequestHandler = (req, _res, next) => {
   const hasBody =
@@ -126,9 +142,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(bearerAuth(config.apiKeys));
+  api.use(declaredTooLarge);
   api.use(jsonOnly);
+  // strict: false — any JSON value parses; a body that is valid JSON but not an object then gets
+  // the schema's "expected object" rather than "not valid JSON".
   api.use(
-    express.json({ limit: "16mb", strict: true, type: ["application/json", "application/*+json"] }),
+    express.json({
+      limit: MAX_BODY_BYTES,
+      strict: false,
+      type: ["application/json", "application/*+json"],
+    }),
   );
   const submitter = createSubmitter(config, db, deps.queueFor);
   api.use(submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix }));

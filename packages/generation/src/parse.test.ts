@@ -31,6 +31,21 @@ describe("extractQuestionList", () => {
     const text = `Here are {some} questions: ${answer(entry("What does {} mean in JSON?"))} Hope it helps`;
     expect(extractQuestionList(text)).toEqual([entry("What does {} mean in JSON?")]);
   });
+  test("a stray bracket in prose does not hide the JSON after it", () => {
+    const text = `Use { for objects and [ for arrays. "Quote. ${answer(entry("Q1"))}`;
+    expect(extractQuestionList(text)).toHaveLength(1);
+  });
+
+  // No timing assertion (machines are noisy): a scan that restarts at every bracket needs
+  // minutes for these inputs and hits the test timeout; a linear one needs milliseconds.
+  test("pathological answers do not stall the parser", () => {
+    expect(extractQuestionList("[".repeat(150_000))).toBeUndefined();
+    expect(extractQuestionList('{"'.repeat(75_000))).toBeUndefined();
+    expect(extractQuestionList("[]".repeat(75_000))).toBeUndefined();
+    expect(extractQuestionList("{".repeat(5) + " " + answer(entry("Q")))).toHaveLength(1);
+    expect(parseModelAnswer(" ".repeat(200_001) + answer(entry("Q")), request).usable).toBe(false);
+  });
+
   test("no usable JSON", () => {
     expect(extractQuestionList("I cannot help with that.")).toBeUndefined();
     expect(extractQuestionList('{"questions": [ {"question": "unterminated')).toBeUndefined();
@@ -90,7 +105,7 @@ describe("buildMessages", () => {
     expect(user?.content).toContain("Role: Backend Engineer");
     expect(user?.content).toContain("Difficulty: hard");
     expect(user?.content).toContain("Number of questions: 7");
-    expect(user?.content).toContain("Categories: Databases, APIs");
+    expect(user?.content).toContain('Categories: ["Databases","APIs"]');
     expect(user?.content).toContain("- Earlier question?");
     expect(user?.content).toContain('{"questions":[');
   });

@@ -16,27 +16,51 @@ export interface ParseResult {
 
 const FENCE = /```(?:json|JSON)?\s*([\s\S]*?)```/g;
 
-/** Every balanced `{…}` or `[…]` span, string-aware, in order of appearance. */
-function* balancedSpans(text: string): Generator<string> {
-  for (let start = 0; start < text.length; start++) {
-    const open = text[start];
-    if (open !== "{" && open !== "[") continue;
-    let depth = 0;
-    let inString = false;
-    for (let i = start; i < text.length; i++) {
-      const ch = text[i];
-      if (inString) {
-        if (ch === "\\") i++;
-        else if (ch === '"') inString = false;
-      } else if (ch === '"') inString = true;
-      else if (ch === "{" || ch === "[") depth++;
-      else if (ch === "}" || ch === "]") {
-        depth--;
-        if (depth === 0) {
-          yield text.slice(start, i + 1);
-          break;
-        }
-      }
+/** Longer answers are not parsed at all: no request asks for this much, and scanning costs. */
+export const MAX_ANSWER_CHARS = 200_000;
+/** Where a stray bracket in prose swallows the JSON, at most this many later starts are tried. */
+const MAX_STARTS = 20;
+
+/**
+ * The balanced `{…}`/`[…]` span opening at `from`, string-aware, or undefined. Linear in the
+ * length scanned. Quotes only count inside brackets: prose before the JSON may hold stray ones.
+ */
+function spanFrom(text: string, from: number): { span: string; end: number } | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{" || ch === "[") depth++;
+    else if (ch === "}" || ch === "]") {
+      depth--;
+      if (depth === 0) return { span: text.slice(from, i + 1), end: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Outermost balanced spans, left to right, in one pass; then, if a stray opening bracket hid
+ * everything after it, spans from the next few `{` positions. Never quadratic in the text.
+ */
+function* candidateSpans(text: string): Generator<string> {
+  let i = 0;
+  let starts = 0;
+  while (i < text.length && starts < MAX_STARTS) {
+    const open = text.slice(i).search(/[{[]/);
+    if (open < 0) return;
+    const found = spanFrom(text, i + open);
+    if (found) {
+      yield found.span;
+      i = found.end;
+    } else {
+      // Unbalanced from here to the end: try the next opening bracket instead.
+      starts++;
+      i = i + open + 1;
     }
   }
 }
@@ -73,7 +97,7 @@ export function extractQuestionList(text: string): unknown[] | undefined {
     const fenced = questionList(tryParse((m[1] ?? "").trim()));
     if (fenced) return fenced;
   }
-  for (const span of balancedSpans(text)) {
+  for (const span of candidateSpans(text)) {
     const found = questionList(tryParse(span));
     if (found) return found;
   }
@@ -93,7 +117,7 @@ function cleanText(value: unknown, max: number): string | undefined {
  * The model's difficulty is not trusted: the caller sets the requested one.
  */
 export function parseModelAnswer(text: string, request: GenerateRequest): ParseResult {
-  const list = extractQuestionList(text);
+  const list = text.length <= MAX_ANSWER_CHARS ? extractQuestionList(text) : undefined;
   if (!list) return { usable: false, questions: [], dropped: 0 };
 
   const requested = new Map((request.categories ?? []).map((c) => [categoryKey(c), c]));

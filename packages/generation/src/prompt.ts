@@ -25,7 +25,8 @@ export function buildMessages(
     `Number of questions: ${count}`,
   ];
   if (request.categories && request.categories.length > 0) {
-    lines.push(`Categories: ${request.categories.join(", ")}`);
+    // As a JSON array: a category may itself contain a comma ("Sales, Marketing").
+    lines.push(`Categories: ${JSON.stringify(request.categories)}`);
     lines.push(
       "Each question must belong to one of these categories; write its category exactly as listed.",
     );

@@ -16,7 +16,12 @@ function pointer(path: readonly PropertyKey[]): string {
  */
 export function issuesToErrors(error: z.ZodError): ProblemError[] {
   const out: ProblemError[] = [];
+  // A value of the wrong type gets that one message, not also the checks of the right type.
+  const wrongType = new Set(
+    error.issues.filter((i) => i.code === "invalid_type").map((i) => pointer(i.path)),
+  );
   for (const issue of error.issues) {
+    if (issue.code !== "invalid_type" && wrongType.has(pointer(issue.path))) continue;
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         out.push({ path: pointer([...issue.path, key]), message: "unknown field" });
