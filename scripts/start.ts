@@ -10,11 +10,6 @@ import { startWorkers } from "@qforge/worker";
 const config = await loadConfigOrExit();
 registerSecrets(secretValues(config));
 const logger = createLogger({ level: config.logLevel, name: "qforge" });
-if (!config.apiKeys) {
-  logger.warn(
-    "API_KEYS is not set: authentication is OFF and every caller shares one anonymous tenant",
-  );
-}
 
 /** Creates the database named in DATABASE_URL when it does not exist yet. */
 async function ensureDatabase(url: string): Promise<void> {

@@ -5,11 +5,6 @@ import { startApi } from "./server.ts";
 const config = await loadConfigOrExit();
 registerSecrets(secretValues(config));
 const logger = createLogger({ level: config.logLevel, name: "qforge-api" });
-if (!config.apiKeys) {
-  logger.warn(
-    "API_KEYS is not set: authentication is OFF and every caller shares one anonymous tenant",
-  );
-}
 
 const api = await startApi(config, logger);
 logger.info({ url: api.url }, `qforge API listening on ${api.url}`);

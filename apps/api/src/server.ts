@@ -44,6 +44,11 @@ export async function startApi(
   logger: Logger,
   listen: { host?: string; port?: number } = {},
 ): Promise<ApiServer> {
+  if (!config.apiKeys) {
+    logger.warn(
+      "API_KEYS is not set: authentication is OFF and every caller shares one anonymous tenant",
+    );
+  }
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, "client");
   const listener = new ChangeListener(createRedis(config.redisUrl, "subscriber"));

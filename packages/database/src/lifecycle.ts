@@ -1,4 +1,4 @@
-import type { GenerateRequest, JobStatus } from "@qforge/schemas";
+import { ENDED_JOB_STATUSES, type GenerateRequest, type JobStatus } from "@qforge/schemas";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
@@ -24,7 +24,6 @@ const COUNTER: Record<JobStatus, string> = {
   failed: "failed_count",
   cancelled: "cancelled_count",
 };
-const ENDED: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled"]);
 
 export interface TransitionResult {
   prevStatus: JobStatus;
@@ -75,7 +74,7 @@ async function transition(
     const moved = row.prev_status !== to;
     const fromCol = Prisma.raw(COUNTER[row.prev_status]);
     const toCol = Prisma.raw(COUNTER[to]);
-    const ending = moved && ENDED.has(to) && !ENDED.has(row.prev_status);
+    const ending = moved && ENDED_JOB_STATUSES.has(to) && !ENDED_JOB_STATUSES.has(row.prev_status);
     const b = await tx.$queryRaw<{ status: string; ended: number; total: number }[]>`
       UPDATE batches SET
         ${fromCol} = ${fromCol} - ${moved ? 1 : 0},

@@ -111,6 +111,12 @@ export type CreateBatchBody = z.infer<typeof CreateBatchBody>;
 
 export const JOB_STATUSES = ["queued", "active", "completed", "failed", "cancelled"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** A job in one of these states will not change again. */
+export const ENDED_JOB_STATUSES: ReadonlySet<JobStatus> = new Set([
+  "completed",
+  "failed",
+  "cancelled",
+]);
 export const BATCH_STATUSES = ["queued", "in_progress", "completed", "cancelled"] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 

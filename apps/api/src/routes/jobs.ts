@@ -1,10 +1,8 @@
 import { Router } from "express";
 import { getJob, type Database } from "@qforge/database";
 import { jobChannel, type ChangeListener } from "@qforge/queues";
-import type { JobView } from "@qforge/schemas";
+import { ENDED_JOB_STATUSES, type JobView } from "@qforge/schemas";
 import { notFound } from "../problem.ts";
-
-const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 export function jobsRouter(db: Database): Router {
   const router = Router();
@@ -42,7 +40,7 @@ export async function waitForJob(
       const fresh = await getJob(db, tenantId, job.id);
       if (fresh) current = fresh;
       const left = deadline - Date.now();
-      if (ENDED.has(current.status) || left <= 0 || signal.aborted) return current;
+      if (ENDED_JOB_STATUSES.has(current.status) || left <= 0 || signal.aborted) return current;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(1000, left));
         wake = () => {

@@ -3,6 +3,7 @@ import { getBatch, listBatches, listBatchJobs, type Database } from "@qforge/dat
 import type { ChangeListener } from "@qforge/queues";
 import {
   CreateBatchBody,
+  ENDED_JOB_STATUSES,
   GenerateBody,
   ListBatchesQuery,
   ListJobsQuery,
@@ -11,8 +12,6 @@ import {
 import { invalid, notFound, parseOr400 } from "../problem.ts";
 import type { Submitter } from "../submit.ts";
 import { waitForJob } from "./jobs.ts";
-
-const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 function requireBody(body: unknown): unknown {
   if (body === undefined) {
@@ -40,7 +39,7 @@ export function submissionsRouter(deps: {
       res.on("close", () => aborted.abort());
       job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, aborted.signal);
     }
-    res.status(ENDED.has(job.status) ? 200 : 202).json(job);
+    res.status(ENDED_JOB_STATUSES.has(job.status) ? 200 : 202).json(job);
   });
 
   router.post("/batches", async (req, res) => {
