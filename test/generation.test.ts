@@ -91,8 +91,8 @@ describe("through groq-sdk", () => {
 
     // 10 questions at 4 per call: 3 calls through one of the keys, with the prompt's fields.
     expect(fake.calls).toHaveLength(3);
-    expect(new Set(fake.calls.map((c) => c.key)).size).toBe(1);
-    expect(GROQ_KEYS).toContain(fake.calls[0]!.key);
+    // Every call goes to the best key at that moment, so one job may use several.
+    for (const call of fake.calls) expect(GROQ_KEYS).toContain(call.key);
     expect(fake.calls.map((c) => c.path)).toEqual(Array(3).fill("/openai/v1/chat/completions"));
     const prompt = fake.calls[0]!.messages.at(-1)!.content;
     expect(prompt).toContain("Role: Backend Engineer");
@@ -278,12 +278,15 @@ describe("through groq-sdk", () => {
     const job = failed.body.data[0];
     expect(job).toMatchObject({ index: 1, status: "failed", attempts: 3, questions: [] });
     expect(job.error.code).toBe("provider_errors");
-    expect(job.error.message).toMatch(/groq#\d: HTTP 500 .*after 3 attempts/);
+    expect(job.error.message).toMatch(/groq: groq#\d: HTTP 500 .*after 3 attempts/);
+    // Each attempt tries every key once (a failed key is not asked again in that attempt).
     expect(
       fake.calls.filter((c) => c.messages.at(-1)!.content.includes("Doomed Role")),
-    ).toHaveLength(3);
+    ).toHaveLength(3 * GROQ_KEYS.length);
     const failures = await sys.db.providerUsage.aggregate({ _sum: { failures: true } });
-    expect((failures._sum.failures ?? 0) - (failuresBefore._sum.failures ?? 0)).toBe(3);
+    expect((failures._sum.failures ?? 0) - (failuresBefore._sum.failures ?? 0)).toBe(
+      3 * GROQ_KEYS.length,
+    );
   });
 
   test("a duplicate delivery of a finished job calls no provider and writes nothing", async () => {
@@ -348,11 +351,12 @@ describe("through groq-sdk", () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  test("keys take turns, job by job", async () => {
-    for (let i = 0; i < 4; i++) {
+  test("equally good keys share the traffic", async () => {
+    for (let i = 0; i < 20; i++) {
       await generate({ role: "Any Role", difficulty: "easy", question_count: 1 });
     }
-    expect(fake.calls.map((c) => c.key).sort()).toEqual([...GROQ_KEYS, ...GROQ_KEYS].sort());
+    // Selection is random among equally scored keys: 20 calls all on one key has p = 2^-19.
+    expect(new Set(fake.calls.map((c) => c.key))).toEqual(new Set(GROQ_KEYS));
   });
 
   test("no secret of any kind appears in the logs", () => {

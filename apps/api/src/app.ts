@@ -10,6 +10,7 @@ import type { ChangeListener } from "@qforge/queues";
 import { bearerAuth } from "./auth.ts";
 import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
 import { jobsRouter } from "./routes/jobs.ts";
+import { providersRouter } from "./routes/providers.ts";
 import { submissionsRouter } from "./routes/submissions.ts";
 import { createSubmitter } from "./submit.ts";
 
@@ -156,6 +157,7 @@ export function createApp(deps: AppDeps): express.Express {
   const submitter = createSubmitter(config, db, deps.queueFor);
   api.use(submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix }));
   api.use(jobsRouter(db));
+  api.use(providersRouter(config, redis));
   app.use("/api/v1", api);
 
   app.use((req, res) => {

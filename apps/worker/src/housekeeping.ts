@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
-import { GENERATE_JOB, generateJobOptions, PROVIDER_QUEUES } from "@qforge/queues";
+import { GENERATE_JOB, generateJobOptions, jobLocationKey, PROVIDER_QUEUES } from "@qforge/queues";
 
 // The API writes a job's row, then queues it. A crash between the two (or a Redis that lost its
 // data) would leave a row that no worker will ever pick up; so would a BullMQ job that ended
@@ -61,11 +61,34 @@ export function startHousekeeping(
           pipeline.hmget(`${config.queuePrefix}:${q}:${row.id}`, "timestamp", "finishedOn");
         }
       }
+      // A job that moved between providers lives under another id (see jobLocationKey).
+      const locations = rows.length
+        ? await redis.hmget(jobLocationKey(config.queuePrefix), ...rows.map((r) => r.id))
+        : [];
+      const moved = new Map<string, string>();
+      rows.forEach((row, i) => {
+        const loc = locations[i];
+        if (loc) moved.set(row.id, loc);
+      });
+      const movedLive = new Set<string>();
+      if (moved.size > 0) {
+        const check = redis.pipeline();
+        const ids = [...moved.keys()];
+        for (const id of ids) {
+          const [queue, bullId] = moved.get(id)!.split("/");
+          check.hmget(`${config.queuePrefix}:${queue}:${bullId}`, "timestamp", "finishedOn");
+        }
+        const res = (await check.exec()) ?? [];
+        ids.forEach((id, i) => {
+          const [created, finishedOn] = (res[i]?.[1] ?? []) as (string | null)[];
+          if (created && !finishedOn) movedLive.add(id);
+        });
+      }
       const results = (await pipeline.exec()) ?? [];
       const orphans: typeof rows = [];
       const finished: { queue: string; id: string }[] = [];
       rows.forEach((row, i) => {
-        let live = false;
+        let live = movedLive.has(row.id);
         PROVIDER_QUEUES.forEach((q, j) => {
           const [created, finishedOn] = (results[i * PROVIDER_QUEUES.length + j]?.[1] ?? []) as (
             string | null
@@ -82,6 +105,7 @@ export function startHousekeeping(
         if (orphanIds.has(f.id))
           await queues.get(f.queue as (typeof PROVIDER_QUEUES)[number])!.remove(f.id);
       }
+      await redis.hdel(jobLocationKey(config.queuePrefix), ...orphans.map((o) => o.id));
       await queues.get(entry)!.addBulk(
         orphans.map((row) => ({
           name: GENERATE_JOB,

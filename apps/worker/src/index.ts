@@ -1,2 +1,2 @@
 export { startWorkers, type WorkerSystem } from "./workers.ts";
-export { ProviderPool } from "./providers.ts";
+export { providerKeys } from "./providers.ts";

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { Queue, RateLimitError, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
 import {
@@ -7,36 +7,75 @@ import {
   isStoreUnavailable,
   markJobActive,
   markJobRetrying,
-  recordProviderUsage,
   type Database,
   type TransitionResult,
   type UsageDelta,
 } from "@qforge/database";
-import { generateQuestions, isGenerationError } from "@qforge/generation";
+import {
+  buildMessages,
+  generateQuestions,
+  isGenerationError,
+  maxTokensFor,
+  type GeneratedQuestion,
+} from "@qforge/generation";
 import type { Logger } from "@qforge/logger";
+import type { Orchestrator } from "@qforge/orchestrator";
 import { isProviderError, type ProviderName } from "@qforge/providers";
-import { GenerateJobData, publishChange } from "@qforge/queues";
-import type { JobErrorCode } from "@qforge/schemas";
-import type { ProviderPool } from "./providers.ts";
+import {
+  bullJobId,
+  GENERATE_JOB,
+  GenerateJobData,
+  generateJobOptions,
+  jobLocationKey,
+  PRIORITY,
+  publishChange,
+} from "@qforge/queues";
+import type { GenerateRequest, JobErrorCode } from "@qforge/schemas";
+import { CapacityWait, estimateTokens, isCapacityWait, OrchestratedRouter } from "./router.ts";
 
 export interface ProcessorDeps {
   config: Config;
   db: Database;
-  /** For publishing changes; best effort (clients also poll Postgres). */
+  /** For publishing changes (best effort: clients also poll Postgres) and job locations. */
   publisher: Redis;
-  pool: ProviderPool;
+  orchestrator: Orchestrator;
+  /** Every provider queue, to move jobs between them. */
+  queues: ReadonlyMap<ProviderName, Queue>;
   logger: Logger;
 }
 
-function jobError(error: unknown): { code: JobErrorCode; message: string } {
+/** A provider that cannot serve for longer than this hands its jobs to one that can now. */
+const MOVE_AFTER_MS = 2000;
+/** The longest a queue pauses at once; then its jobs look around again. */
+const MAX_PAUSE_MS = 10_000;
+/** Moves for capacity per job before it just waits where it is (no ping-pong). */
+const MAX_CAPACITY_HOPS = 20;
+
+const NO_USAGE: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
+
+function failureOf(error: unknown): { code: JobErrorCode; message: string } | null {
   if (isGenerationError(error)) return { code: "invalid_output", message: error.message };
   if (isProviderError(error)) return { code: "provider_errors", message: error.message };
-  return { code: "internal", message: "internal error while generating" };
+  return null;
 }
 
-/** The processor of one provider queue: one BullMQ job = one qforge job. */
+function firstCallEstimate(request: GenerateRequest, questionsPerCall: number, kept: number) {
+  const ask = Math.max(1, Math.min(questionsPerCall, request.question_count - kept));
+  return estimateTokens({
+    messages: buildMessages(request, ask, []),
+    maxTokens: maxTokensFor(ask),
+  });
+}
+
+/**
+ * The processor of one provider queue: one BullMQ job = one stage of a qforge job's journey.
+ * It reserves a key before it starts the job (a job that only waits never starts), generates on
+ * this provider, and on failure hands the job to the next provider in PROVIDER_ORDER; when every
+ * provider failed it, the next attempt starts over after a backoff.
+ */
 export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
-  const { config, db, publisher, pool, logger } = deps;
+  const { config, db, publisher, orchestrator, queues, logger } = deps;
+  const configured = orchestrator.providers();
 
   const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
     if (!t) return;
@@ -48,76 +87,204 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     }).catch((err: unknown) => logger.warn({ err, jobId }, "could not publish job change"));
   };
 
+  /** Hands the job to `to`'s queue as a new BullMQ job (its id names the hop). */
+  const move = async (job: Job, data: GenerateJobData, to: ProviderName, delayMs = 0) => {
+    const hop = data.hop + 1;
+    const id = bullJobId(data.jobId, hop);
+    const queue = queues.get(to);
+    if (!queue) throw new Error(`no queue for ${to}`);
+    await queue.add(
+      GENERATE_JOB,
+      { ...data, hop },
+      {
+        ...generateJobOptions({
+          jobId: id,
+          lone: job.opts.priority === PRIORITY.lone,
+          attempts: config.jobAttempts,
+          backoffMs: config.jobBackoffMs,
+        }),
+        ...(delayMs > 0 ? { delay: delayMs } : {}),
+      },
+    );
+    await publisher.hset(jobLocationKey(config.queuePrefix), data.jobId, `${to}/${id}`);
+  };
+
+  const fail = async (
+    jobId: string,
+    error: { code: string; message: string },
+    usage: UsageDelta,
+  ) => {
+    const failed = await failJob(db, jobId, error, usage);
+    await publish(jobId, "failed", failed);
+  };
+
   return async (job: Job): Promise<void> => {
     const parsed = GenerateJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError("malformed job payload");
-    const { jobId } = parsed.data;
-    const log = logger.child({ jobId, queue: provider, attempt: job.attemptsMade + 1 });
+    const data = parsed.data;
+    const { jobId } = data;
+    const log = logger.child({ jobId, queue: provider, attempt: data.attempt, hop: data.hop });
 
-    const started = await markJobActive(db, jobId);
+    if (configured.length === 0) {
+      await fail(
+        jobId,
+        {
+          code: "no_provider",
+          message:
+            "no provider is configured (set GROQ_API_KEYS, HF_TOKENS or OPENAI_COMPAT_BASE_URL)",
+        },
+        NO_USAGE,
+      );
+      return;
+    }
+    // A queue of a provider this process has no keys for (the API routed by another
+    // configuration): the job goes to the first provider that is configured here.
+    if (!configured.includes(provider)) {
+      await move(job, data, configured[0]!);
+      return;
+    }
+
+    /**
+     * No key of this provider can take a call now. Another provider that can take it now gets
+     * the job; a job no provider can ever serve (every key revoked) fails; the rest wait here,
+     * queued, spending no attempt, while the queue pauses (BullMQ's manual rate limit).
+     */
+    const waitOrMove = async (
+      wait: CapacityWait,
+      kept: GeneratedQuestion[],
+      active: boolean,
+      usage: UsageDelta,
+    ): Promise<void> => {
+      const next: GenerateJobData = { ...data, partial: kept };
+      const revoked = (blocks: readonly { kind: string }[]) =>
+        blocks.length > 0 && blocks.every((b) => b.kind === "revoked");
+      // Brief throttling is waited out here; a provider that is down, exhausted or paused for
+      // longer hands the job to one that can take it now.
+      const canMove =
+        data.hop < MAX_CAPACITY_HOPS &&
+        (wait.waitMs > MOVE_AFTER_MS || !wait.blocks.some((b) => b.kind === "throttled"));
+      let allRevoked = revoked(wait.blocks);
+      for (const other of configured) {
+        if (other === provider) continue;
+        const peek = await orchestrator.acquire(other, { estTokens: 0, peek: true });
+        if (peek.ok) {
+          allRevoked = false;
+          if (canMove && !(other in data.failures)) {
+            if (active) await publish(jobId, "queued", await markJobRetrying(db, jobId, usage));
+            await move(job, next, other);
+            log.info({ to: other, reason: wait.message }, "moved to another provider");
+            return;
+          }
+        } else if (!revoked(peek.blocks)) {
+          allRevoked = false;
+        }
+      }
+      if (allRevoked) {
+        await fail(
+          jobId,
+          { code: "no_provider", message: `every provider key is disabled: ${wait.message}` },
+          usage,
+        );
+        return;
+      }
+      if (active) await publish(jobId, "queued", await markJobRetrying(db, jobId, usage));
+      if (kept.length !== data.partial.length) await job.updateData(next);
+      await queues.get(provider)!.rateLimit(Math.min(Math.max(wait.waitMs, 50), MAX_PAUSE_MS));
+      log.debug({ waitMs: wait.waitMs }, "waiting for capacity");
+      throw new RateLimitError();
+    };
+
+    const router = new OrchestratedRouter(orchestrator, provider, db, log);
+    const kept = data.partial.map((q) => ({ ...q }) as GeneratedQuestion);
+    const request = await readRequest(db, jobId);
+    if (!request) {
+      log.info("job already ended or gone; nothing to do");
+      return;
+    }
+    try {
+      await router.prepare(firstCallEstimate(request, config.questionsPerCall, kept.length));
+    } catch (error) {
+      if (isCapacityWait(error)) return waitOrMove(error, kept, false, NO_USAGE);
+      throw error;
+    }
+
+    const started = await markJobActive(db, jobId, data.attempt).catch(async (error: unknown) => {
+      await router.release().catch(() => {});
+      throw error;
+    });
     if (!started) {
+      await router.release();
       log.info("job already ended or gone; nothing to do");
       return;
     }
     await publish(jobId, "active", started);
 
-    const client = pool.pickFor(provider);
-    if (!client) {
-      const failed = await failJob(db, jobId, {
-        code: "no_provider",
-        message:
-          "no provider is configured (set GROQ_API_KEYS, HF_TOKENS or OPENAI_COMPAT_BASE_URL)",
-      });
-      await publish(jobId, "failed", failed);
-      throw new UnrecoverableError("no provider configured");
-    }
-
-    const usage: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
     try {
       const { questions } = await generateQuestions({
         request: started.request,
-        client,
+        router,
+        progress: kept,
         questionsPerCall: config.questionsPerCall,
-        onCall: async (call) => {
-          usage.providerCalls++;
-          usage.promptTokens += call.usage.promptTokens;
-          usage.completionTokens += call.usage.completionTokens;
-          await recordProviderUsage(db, {
-            provider: call.provider,
-            keyId: call.keyId,
-            ok: call.ok,
-            promptTokens: call.usage.promptTokens,
-            completionTokens: call.usage.completionTokens,
-          });
-        },
       });
       const done = await completeJob(
         db,
         jobId,
         questions.map((q) => ({ ...q, source: "ai" as const, bank_role: null })),
-        usage,
+        router.usage,
       );
       await publish(jobId, "completed", done);
-      log.info({ questions: questions.length, calls: usage.providerCalls }, "job completed");
+      if (data.hop > 0) {
+        await publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {});
+      }
+      log.info({ questions: questions.length, calls: router.usage.providerCalls }, "job completed");
     } catch (error) {
       // Not the job's fault: left to the worker to delay without spending an attempt.
       if (isStoreUnavailable(error)) throw error;
-      const attempts = job.opts.attempts ?? 1;
-      const last = job.attemptsMade + 1 >= attempts;
-      const { code, message } = jobError(error);
-      log.warn({ code, err: message, last }, "attempt failed");
-      if (last) {
-        const failed = await failJob(
-          db,
-          jobId,
-          { code, message: `${message} (after ${attempts} attempts)` },
-          usage,
-        );
-        await publish(jobId, "failed", failed);
-      } else {
-        await publish(jobId, "queued", await markJobRetrying(db, jobId, usage));
+      if (isCapacityWait(error)) return waitOrMove(error, kept, true, router.usage);
+      const failure = failureOf(error);
+      if (!failure) {
+        await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
+        throw error;
       }
-      throw error;
+      const failures = { ...data.failures, [provider]: failure };
+      log.warn({ code: failure.code, err: failure.message }, "provider failed the job");
+      const nextProvider = configured.find((p) => !(p in failures));
+      if (nextProvider) {
+        await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
+        await move(job, { ...data, failures, partial: kept }, nextProvider);
+        return;
+      }
+      if (data.attempt < config.jobAttempts) {
+        await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
+        const delay = config.jobBackoffMs * 2 ** (data.attempt - 1);
+        await move(
+          job,
+          { ...data, attempt: data.attempt + 1, failures: {}, partial: kept },
+          configured[0]!,
+          delay,
+        );
+        return;
+      }
+      const all = Object.values(failures);
+      await fail(
+        jobId,
+        {
+          code: all.every((f) => f.code === "invalid_output")
+            ? "invalid_output"
+            : "provider_errors",
+          message: `${Object.entries(failures)
+            .map(([p, f]) => `${p}: ${f.message}`)
+            .join("; ")} (after ${config.jobAttempts} attempts)`,
+        },
+        router.usage,
+      );
     }
   };
+}
+
+/** The job's request, or null when it is gone or already ended. */
+async function readRequest(db: Database, jobId: string): Promise<GenerateRequest | null> {
+  const rows = await db.$queryRaw<{ request: GenerateRequest }[]>`
+    SELECT request FROM jobs WHERE id = ${jobId}::uuid AND status IN ('queued', 'active')`;
+  return rows[0]?.request ?? null;
 }

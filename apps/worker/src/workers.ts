@@ -1,16 +1,18 @@
-import { DelayedError, Worker } from "bullmq";
+import { DelayedError, Queue, Worker } from "bullmq";
 import type { Config } from "@qforge/config";
 import { failJob, isStoreUnavailable, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
+import { Orchestrator } from "@qforge/orchestrator";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
 import { createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
-import { ProviderPool } from "./providers.ts";
+import { providerKeys } from "./providers.ts";
 
 export interface WorkerSystem {
   workers: Worker[];
   housekeeping: Housekeeping;
+  orchestrator: Orchestrator;
   /** Stops fetching, lets active jobs finish (bounded), then closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -19,13 +21,36 @@ export interface WorkerSystem {
 export function startWorkers(config: Config, db: Database, logger: Logger): WorkerSystem {
   const publisher = createRedis(config.redisUrl, "worker");
   const connection = createRedis(config.redisUrl, "worker");
-  const pool = new ProviderPool(config);
+  const orchestrator = new Orchestrator(publisher, db, config, providerKeys(config), {
+    keyReprobeMs: config.keyReprobeMs,
+    onAlert: (a) =>
+      logger.warn(
+        { provider: a.provider, keyId: a.keyId, threshold: a.threshold },
+        `provider key ${a.keyId} passed ${a.threshold}% of its daily limit`,
+      ),
+  });
+  const queues = new Map(
+    PROVIDER_NAMES.map((name) => [
+      name,
+      new Queue(name, { connection: publisher, prefix: config.queuePrefix }),
+    ]),
+  );
+  for (const q of queues.values()) {
+    q.on("error", (err) => logger.warn({ err, queue: q.name }, "queue error"));
+  }
   const served = PROVIDER_NAMES.filter(
     (q: ProviderName) => !config.workerQueues || config.workerQueues.includes(q),
   );
 
   const workers = served.map((provider) => {
-    const processor = createGenerationProcessor(provider, { config, db, publisher, pool, logger });
+    const processor = createGenerationProcessor(provider, {
+      config,
+      db,
+      publisher,
+      orchestrator,
+      queues,
+      logger,
+    });
     const worker = new Worker(
       provider,
       async (job, token) => {
@@ -79,6 +104,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   return {
     workers,
     housekeeping,
+    orchestrator,
     async close(timeoutMs = 30_000) {
       await housekeeping.stop();
       const closing = Promise.all(workers.map((w) => w.close()));
@@ -87,6 +113,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
         logger.warn("workers did not finish in time; forcing close");
         await Promise.all(workers.map((w) => w.close(true))).catch(() => {});
       }
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
       connection.disconnect();
       publisher.disconnect();
     },

@@ -121,6 +121,8 @@ const Env = z.object({
   // Not in the contract: how often a job is tried on real errors, and the first retry delay.
   JOB_ATTEMPTS: int(1, 100).default(3),
   JOB_BACKOFF_MS: int(0, 3_600_000).default(2000),
+  // Not in the contract: how long a key whose credentials were rejected rests before a probe.
+  KEY_REPROBE_MS: int(1000, 86_400_000).default(300_000),
 });
 
 export interface ProviderLimits {
@@ -163,6 +165,7 @@ export interface Config {
   logLevel: string;
   jobAttempts: number;
   jobBackoffMs: number;
+  keyReprobeMs: number;
 }
 
 function firstIssue(error: z.ZodError): ConfigError {
@@ -248,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     jobAttempts: e.JOB_ATTEMPTS,
     jobBackoffMs: e.JOB_BACKOFF_MS,
+    keyReprobeMs: e.KEY_REPROBE_MS,
   };
 }
 

@@ -117,20 +117,29 @@ async function transition(
  * queued → active at the start of an attempt (also active → active when a stalled attempt is
  * picked up again). Null when the job is gone or has already ended: nothing to run.
  */
-export function markJobActive(db: Database, jobId: string): Promise<TransitionResult | null> {
+export function markJobActive(
+  db: Database,
+  jobId: string,
+  /** The attempt this start belongs to: a job moved between providers stays in its attempt. */
+  attempt?: number,
+): Promise<TransitionResult | null> {
+  const attempts =
+    attempt === undefined
+      ? Prisma.sql`j.attempts + 1`
+      : Prisma.sql`GREATEST(j.attempts, ${attempt}::int)`;
   return db.$transaction((tx) =>
     transition(
       tx,
       jobId,
       ["queued", "active"],
       "active",
-      Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = j.attempts + 1`,
+      Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = ${attempts}`,
       NO_USAGE,
     ),
   );
 }
 
-/** active → queued: the attempt failed and BullMQ will try again later. */
+/** active → queued: the job waits (for capacity, another provider, or its next attempt). */
 export function markJobRetrying(
   db: Database,
   jobId: string,

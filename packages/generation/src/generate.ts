@@ -1,4 +1,10 @@
-import type { ProviderErrorKind, ProviderKeyClient, TokenUsage } from "@qforge/providers";
+import type {
+  ChatRequest,
+  ChatResult,
+  ProviderErrorKind,
+  ProviderKeyClient,
+  TokenUsage,
+} from "@qforge/providers";
 import { normalizeText, type Difficulty, type GenerateRequest } from "@qforge/schemas";
 import { parseModelAnswer, type ParsedQuestion } from "./parse.ts";
 import { buildMessages, maxTokensFor } from "./prompt.ts";
@@ -36,13 +42,86 @@ export function isGenerationError(e: unknown): e is GenerationError {
 /** Top-up calls allowed, per provider attempt, beyond those the count needs. */
 export const MAX_EXTRA_CALLS = 3;
 
-export interface GenerateOptions {
+/** One answer from a provider, with the key that gave it. */
+export interface RoutedAnswer extends ChatResult {
+  provider: string;
+  keyId: string;
+}
+
+/**
+ * Where calls go. The orchestrator's router picks a key for every call (and may try another key
+ * when one fails); a fixed client (`client` below) always uses the same key.
+ */
+export interface ChatRouter {
+  /** One call. Throws a ProviderError when the call failed; other errors when none was made. */
+  chat(request: ChatRequest): Promise<RoutedAnswer>;
+  /** Whether the answer was usable: an answer with no usable JSON counts as that call failing. */
+  report(answer: RoutedAnswer, usable: boolean): Promise<void>;
+}
+
+/** A router that always calls one key and reports every call to `onCall`. */
+export function singleKeyRouter(
+  client: ProviderKeyClient,
+  onCall?: (call: CallRecord) => Promise<void> | void,
+): ChatRouter {
+  return {
+    async chat(request) {
+      const started = Date.now();
+      try {
+        const result = await client.chat(request);
+        return { ...result, provider: client.provider, keyId: client.keyId };
+      } catch (error) {
+        await onCall?.({
+          provider: client.provider,
+          keyId: client.keyId,
+          ok: false,
+          errorKind: errorKindOf(error) ?? "connection",
+          usage: { promptTokens: 0, completionTokens: 0 },
+          latencyMs: Date.now() - started,
+        });
+        throw error;
+      }
+    },
+    async report(answer, usable) {
+      await onCall?.({
+        provider: answer.provider,
+        keyId: answer.keyId,
+        ok: usable,
+        ...(usable ? {} : { errorKind: "invalid_output" as const }),
+        usage: answer.usage,
+        latencyMs: answer.latencyMs,
+      });
+    },
+  };
+}
+
+export type GenerateOptions = {
   request: GenerateRequest;
-  client: ProviderKeyClient;
   questionsPerCall: number;
-  /** Called after every provider call, successful or not, e.g. to record usage. */
-  onCall?: (call: CallRecord) => Promise<void> | void;
+  /**
+   * Questions already kept for this job (an earlier provider or attempt made them); new ones are
+   * appended to this array as they arrive, so a caller that is interrupted keeps them.
+   */
+  progress?: GeneratedQuestion[];
+  /** Checked before every call after the first: false stops (the job was cancelled, say). */
+  shouldContinue?: () => Promise<boolean> | boolean;
   signal?: AbortSignal;
+} & (
+  | { router: ChatRouter; client?: undefined; onCall?: undefined }
+  | {
+      client: ProviderKeyClient;
+      /** Called after every provider call, successful or not, e.g. to record usage. */
+      onCall?: (call: CallRecord) => Promise<void> | void;
+      router?: undefined;
+    }
+);
+
+/** The job was stopped between calls (see `shouldContinue`). */
+export class GenerationStopped extends Error {
+  constructor() {
+    super("generation stopped");
+    this.name = "GenerationStopped";
+  }
 }
 
 const errorKindOf = (e: unknown): ProviderErrorKind | undefined => {
@@ -51,71 +130,50 @@ const errorKindOf = (e: unknown): ProviderErrorKind | undefined => {
 };
 
 /**
- * Asks one provider key for exactly `question_count` questions, at most `questionsPerCall` per
- * call, deduplicated by normalized text, only in requested categories, labelled with the
- * requested difficulty. A provider error ends the attempt (rethrown); answers with too few usable
- * questions are topped up by at most MAX_EXTRA_CALLS more calls.
+ * Asks for exactly `question_count` questions, at most `questionsPerCall` per call, deduplicated
+ * by normalized text, only in requested categories, labelled with the requested difficulty. An
+ * error from the router ends the attempt (rethrown); answers with too few usable questions are
+ * topped up by at most MAX_EXTRA_CALLS more calls.
  */
 export async function generateQuestions(options: GenerateOptions): Promise<{
   questions: GeneratedQuestion[];
-  calls: CallRecord[];
+  calls: number;
 }> {
-  const { request, client, questionsPerCall, onCall, signal } = options;
+  const { request, questionsPerCall, signal, shouldContinue } = options;
+  const router = options.router ?? singleKeyRouter(options.client, options.onCall);
   const count = request.question_count;
-  const kept: GeneratedQuestion[] = [];
-  const seen = new Set<string>();
-  const calls: CallRecord[] = [];
-  const budget = Math.ceil(count / questionsPerCall) + MAX_EXTRA_CALLS;
+  const kept: GeneratedQuestion[] = options.progress ?? [];
+  const seen = new Set<string>(kept.map((q) => q.normalized));
+  const budget = Math.ceil(Math.max(0, count - kept.length) / questionsPerCall) + MAX_EXTRA_CALLS;
+  let calls = 0;
   let unusable = 0;
-
-  const record = async (call: CallRecord) => {
-    calls.push(call);
-    await onCall?.(call);
-  };
+  let lastKey = "";
 
   while (kept.length < count) {
-    if (calls.length >= budget) {
+    if (calls >= budget) {
       throw new GenerationError(
-        `${client.keyId}: ${kept.length} of ${count} usable questions after ${calls.length} calls` +
+        `${lastKey}: ${kept.length} of ${count} usable questions after ${calls} calls` +
           (unusable > 0 ? ` (${unusable} answers had no usable JSON)` : ""),
       );
     }
+    if (calls > 0 && shouldContinue && !(await shouldContinue())) throw new GenerationStopped();
     const ask = Math.min(questionsPerCall, count - kept.length);
-    const started = Date.now();
-    let result;
-    try {
-      result = await client.chat({
-        messages: buildMessages(
-          request,
-          ask,
-          kept.map((q) => q.question),
-        ),
-        maxTokens: maxTokensFor(ask),
-        temperature: 0.7,
-        jsonMode: true,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (error) {
-      await record({
-        provider: client.provider,
-        keyId: client.keyId,
-        ok: false,
-        errorKind: errorKindOf(error) ?? "connection",
-        usage: { promptTokens: 0, completionTokens: 0 },
-        latencyMs: Date.now() - started,
-      });
-      throw error;
-    }
-
-    const parsed = parseModelAnswer(result.text, request);
-    await record({
-      provider: client.provider,
-      keyId: client.keyId,
-      ok: parsed.usable,
-      ...(parsed.usable ? {} : { errorKind: "invalid_output" as const }),
-      usage: result.usage,
-      latencyMs: result.latencyMs,
+    calls++;
+    const answer = await router.chat({
+      messages: buildMessages(
+        request,
+        ask,
+        kept.map((q) => q.question),
+      ),
+      maxTokens: maxTokensFor(ask),
+      temperature: 0.7,
+      jsonMode: true,
+      ...(signal ? { signal } : {}),
     });
+    lastKey = answer.keyId;
+
+    const parsed = parseModelAnswer(answer.text, request);
+    await router.report(answer, parsed.usable);
     if (!parsed.usable) {
       unusable++;
       continue;
@@ -129,8 +187,8 @@ export async function generateQuestions(options: GenerateOptions): Promise<{
         ...q,
         difficulty: request.difficulty,
         normalized,
-        provider: client.provider,
-        model: result.model || client.model,
+        provider: answer.provider,
+        model: answer.model,
       });
     }
   }

@@ -4,7 +4,15 @@ export type { ParsedQuestion, ParseResult } from "./parse.ts";
 export {
   generateQuestions,
   GenerationError,
+  GenerationStopped,
   isGenerationError,
   MAX_EXTRA_CALLS,
+  singleKeyRouter,
 } from "./generate.ts";
-export type { CallRecord, GeneratedQuestion, GenerateOptions } from "./generate.ts";
+export type {
+  CallRecord,
+  ChatRouter,
+  GeneratedQuestion,
+  GenerateOptions,
+  RoutedAnswer,
+} from "./generate.ts";

@@ -7,9 +7,36 @@ export type ProviderQueueName = (typeof PROVIDER_QUEUES)[number];
 /** BullMQ job name on the provider queues. */
 export const GENERATE_JOB = "generate";
 
-/** The payload of a generation job: the Postgres row is the source of truth, so only its id. */
-export const GenerateJobData = z.object({ jobId: z.uuid() });
+/** A question kept for a job before it moved on (another provider, a later attempt). */
+export const PartialQuestion = z.object({
+  question: z.string(),
+  category: z.string(),
+  difficulty: z.enum(["easy", "medium", "hard"]),
+  key_points: z.array(z.string()),
+  normalized: z.string(),
+  provider: z.string(),
+  model: z.string(),
+});
+
+/**
+ * The payload of a generation job. The Postgres row is the source of truth; the rest is where
+ * the job is in its journey through the providers: its attempt, how many times it moved (`hop`,
+ * which names the next BullMQ job), what each provider said this attempt, and questions kept.
+ */
+export const GenerateJobData = z.object({
+  jobId: z.uuid(),
+  attempt: z.number().int().min(1).default(1),
+  hop: z.number().int().min(0).default(0),
+  failures: z.record(z.string(), z.object({ code: z.string(), message: z.string() })).default({}),
+  partial: z.array(PartialQuestion).default([]),
+});
 export type GenerateJobData = z.infer<typeof GenerateJobData>;
+export type GenerateJobInput = z.input<typeof GenerateJobData>;
+
+/** The BullMQ id of a job after `hop` moves: the first keeps the qforge id itself. */
+export function bullJobId(jobId: string, hop: number): string {
+  return hop === 0 ? jobId : `${jobId}.${hop}`;
+}
 
 /** Lower runs first: lone jobs (a person waiting) ahead of batch items. */
 export const PRIORITY = { lone: 1, batch: 10 } as const;
@@ -29,4 +56,12 @@ export function generateJobOptions(opts: {
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 5000 },
   };
+}
+
+/**
+ * Hash of jobId → `queue/bullJobId` for jobs that moved away from their first queue, so
+ * housekeeping can tell whether a job still has a live BullMQ entry.
+ */
+export function jobLocationKey(prefix: string): string {
+  return `${prefix}:jobloc`;
 }

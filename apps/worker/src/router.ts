@@ -1,0 +1,180 @@
+import { recordProviderUsage, type Database, type UsageDelta } from "@qforge/database";
+import type { ChatRouter, RoutedAnswer } from "@qforge/generation";
+import type { Logger } from "@qforge/logger";
+import {
+  isProviderError,
+  ProviderError,
+  type ChatRequest,
+  type ProviderName,
+} from "@qforge/providers";
+import {
+  outcomeFor,
+  type KeyBlock,
+  type Lease,
+  type Orchestrator,
+  type Outcome,
+} from "@qforge/orchestrator";
+
+/** No key of the provider can take a call now; `waitMs` until one may. Not the job's fault. */
+export class CapacityWait extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    readonly waitMs: number,
+    readonly blocks: KeyBlock[],
+  ) {
+    super(
+      `${provider}: no key can take a call now (` +
+        (blocks.map((b) => `${b.keyId}: ${b.reason}`).join("; ") || "no keys") +
+        ")",
+    );
+    this.name = "CapacityWait";
+  }
+}
+
+export function isCapacityWait(e: unknown): e is CapacityWait {
+  return e instanceof CapacityWait;
+}
+
+/** Tokens a call may use at most: its prompt (about 4 characters a token) and its answer cap. */
+export function estimateTokens(request: Pick<ChatRequest, "messages" | "maxTokens">): number {
+  const chars = request.messages.reduce((n, m) => n + m.content.length, 0);
+  return Math.ceil(chars / 4) + request.maxTokens;
+}
+
+/**
+ * Routes one job's calls on one provider through the orchestrator: every call on the best key
+ * that can take it, a failed key is not asked again for this job, and every call is accounted
+ * for — in Redis (health, breaker, quotas), in `ai_provider_usage` and in the job's usage.
+ */
+export class OrchestratedRouter implements ChatRouter {
+  readonly usage: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
+  private readonly failedKeys = new Set<string>();
+  private readonly leases = new WeakMap<RoutedAnswer, Lease>();
+  private prepared: Lease | undefined;
+  private lastError: ProviderError | undefined;
+
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    readonly provider: ProviderName,
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reserves the first call before the job starts, so a job that must wait never starts. */
+  async prepare(estTokens: number): Promise<void> {
+    const res = await this.orchestrator.acquire(this.provider, { estTokens });
+    if (!res.ok) throw new CapacityWait(this.provider, res.waitMs, res.blocks);
+    this.prepared = res.lease;
+  }
+
+  /** Gives back a reservation that was not used (the job turned out to be over). */
+  async release(): Promise<void> {
+    const lease = this.prepared;
+    this.prepared = undefined;
+    if (lease)
+      await this.orchestrator.settle(lease, { outcome: "release", latencyMs: 0, tokens: 0 });
+  }
+
+  async chat(request: ChatRequest): Promise<RoutedAnswer> {
+    const est = estimateTokens(request);
+    const maxTries = this.orchestrator.keysOf(this.provider).length * 2 + 1;
+    for (let tries = 0; tries < maxTries; tries++) {
+      let lease = this.prepared;
+      this.prepared = undefined;
+      if (!lease) {
+        const res = await this.orchestrator.acquire(this.provider, {
+          estTokens: est,
+          exclude: this.failedKeys,
+        });
+        if (!res.ok) {
+          // Keys failed this job and the rest cannot take it now: the provider failed it.
+          if (this.failedKeys.size > 0 && this.lastError) throw this.lastError;
+          throw new CapacityWait(this.provider, res.waitMs, res.blocks);
+        }
+        lease = res.lease;
+      }
+      const started = Date.now();
+      try {
+        const result = await lease.client.chat(request);
+        const answer: RoutedAnswer = { ...result, provider: this.provider, keyId: lease.keyId };
+        this.leases.set(answer, lease);
+        return answer;
+      } catch (error) {
+        const err = isProviderError(error)
+          ? error
+          : new ProviderError({
+              kind: "connection",
+              provider: this.provider,
+              keyId: lease.keyId,
+              message: `${lease.keyId}: call failed`,
+            });
+        const outcome = outcomeFor(err.kind);
+        await this.account(lease, {
+          outcome,
+          latencyMs: Date.now() - started,
+          promptTokens: 0,
+          completionTokens: 0,
+          ok: false,
+          ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+          reason: err.message,
+        });
+        this.logger.warn(
+          { provider: this.provider, keyId: lease.keyId, kind: err.kind, status: err.status },
+          "provider call failed",
+        );
+        if (err.kind === "aborted") throw err;
+        // A rate-limited key is paused for everyone; the others are fair game.
+        if (outcome !== "rate") this.failedKeys.add(lease.keyId);
+        this.lastError = err;
+      }
+    }
+    throw this.lastError!;
+  }
+
+  async report(answer: RoutedAnswer, usable: boolean): Promise<void> {
+    const lease = this.leases.get(answer);
+    if (!lease) return;
+    this.leases.delete(answer);
+    await this.account(lease, {
+      outcome: usable ? "ok" : "fail",
+      latencyMs: answer.latencyMs,
+      promptTokens: answer.usage.promptTokens,
+      completionTokens: answer.usage.completionTokens,
+      ok: usable,
+      ...(usable ? {} : { reason: "invalid output" }),
+    });
+  }
+
+  private async account(
+    lease: Lease,
+    call: {
+      outcome: Exclude<Outcome, "release">;
+      latencyMs: number;
+      promptTokens: number;
+      completionTokens: number;
+      ok: boolean;
+      retryAfterMs?: number;
+      reason?: string;
+    },
+  ): Promise<void> {
+    this.usage.providerCalls++;
+    this.usage.promptTokens += call.promptTokens;
+    this.usage.completionTokens += call.completionTokens;
+    await Promise.all([
+      this.orchestrator.settle(lease, {
+        outcome: call.outcome,
+        latencyMs: call.latencyMs,
+        tokens: call.promptTokens + call.completionTokens,
+        ...(call.retryAfterMs !== undefined ? { retryAfterMs: call.retryAfterMs } : {}),
+        ...(call.reason !== undefined ? { reason: call.reason } : {}),
+      }),
+      recordProviderUsage(this.db, {
+        provider: this.provider,
+        keyId: lease.keyId,
+        ok: call.ok,
+        promptTokens: call.promptTokens,
+        completionTokens: call.completionTokens,
+      }),
+    ]);
+  }
+}

@@ -1,0 +1,310 @@
+// Lua run inside Redis: every worker process reads and changes the shared key state (breaker,
+// health, pauses, rate windows, daily quotas) in one atomic step. No library keeps this kind of
+// cross-process state for us (cockatiel and opossum are in-process), so it is written here.
+//
+// Per provider key, four Redis keys:
+//   S  state hash: breaker state, consecutive failures, health averages, pause, disable, probe
+//   M  minute hash: per-second buckets `r<sec>` (requests) and `t<sec>` (tokens), last 60 s
+//   D  day hash for the UTC day: `r` requests and `t` tokens reserved; seeded from Postgres
+//   A  alerts hash for the UTC day: threshold -> time it was first passed
+
+/** Shared helpers, prepended to both scripts. */
+const COMMON = `
+local function num(v, d) if v == false or v == nil then return d end local n = tonumber(v) if n == nil then return d end return n end
+
+-- sums the buckets of the last 60 s, deleting older ones; returns requests, tokens, oldest second
+local function window(M, sec)
+  local flat = redis.call('HGETALL', M)
+  local r, t, oldest = 0, 0, nil
+  for j = 1, #flat, 2 do
+    local f = flat[j]
+    local s = tonumber(string.sub(f, 2))
+    if s == nil or s <= sec - 60 then
+      redis.call('HDEL', M, f)
+    else
+      local v = tonumber(flat[j + 1]) or 0
+      if string.sub(f, 1, 1) == 'r' then
+        r = r + v
+        if v > 0 and (oldest == nil or s < oldest) then oldest = s end
+      else
+        t = t + v
+        if v > 0 and (oldest == nil or s < oldest) then oldest = s end
+      end
+    end
+  end
+  return r, t, oldest
+end
+
+local function health(okE, lastFail, now)
+  -- Failures fade: a key that failed a while ago and has not been tried since is not shunned.
+  return 1 - (1 - okE) * math.exp(-(now - lastFail) / 60000)
+end
+`;
+
+/**
+ * Picks a key of one provider and reserves a request and its estimated tokens on it.
+ *
+ * KEYS: S,M,D,A for each of n keys.
+ * ARGV: now, n, rand (0..1), est tokens, reservation id, open ms, probe ttl ms, unhealthy after,
+ *       latency scale ms, temperature, day end (ms), peek (1 = reserve nothing), then per key:
+ *       rpm, rpd, tpm, tpd, excluded (1/0).
+ * Returns {"ok", index, probe, second} | {"seed", index} | {"wait", json}.
+ */
+export const ACQUIRE =
+  COMMON +
+  `
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local rand = tonumber(ARGV[3])
+local est = tonumber(ARGV[4])
+local resId = ARGV[5]
+local openMs = tonumber(ARGV[6])
+local probeTtl = tonumber(ARGV[7])
+local unhealthyAfter = tonumber(ARGV[8])
+local latScale = tonumber(ARGV[9])
+local temp = tonumber(ARGV[10])
+local dayEnd = tonumber(ARGV[11])
+local peek = ARGV[12] == '1'
+local sec = math.floor(now / 1000)
+
+local cands = {}
+local probeIdx = nil
+local best = -1
+local blocked = {}
+
+for i = 1, n do
+  local S, M, D = KEYS[i*4-3], KEYS[i*4-2], KEYS[i*4-1]
+  local base = 12 + (i - 1) * 5
+  local rpm, rpd, tpm, tpd = tonumber(ARGV[base+1]), tonumber(ARGV[base+2]), tonumber(ARGV[base+3]), tonumber(ARGV[base+4])
+  local excluded = ARGV[base+5] == '1'
+  local st = redis.call('HMGET', S, 'state', 'fails', 'opened_until', 'probe_until', 'disabled', 'disabled_until', 'disabled_reason', 'paused_until', 'ok', 'lat', 'last_fail')
+  local state = st[1] or 'closed'
+  local fails = num(st[2], 0)
+  local openedUntil = num(st[3], 0)
+  local probeUntil = num(st[4], 0)
+  local disabled = st[5] == '1'
+  local disabledUntil = num(st[6], 0)
+  local pausedUntil = num(st[8], 0)
+  local reason, avail, kind = nil, 0, nil
+  local probe = false
+
+  if excluded then
+    reason, avail, kind = 'failed for this job', dayEnd, 'excluded'
+  elseif disabled then
+    if now < disabledUntil then
+      reason, avail, kind = 'disabled: ' .. (st[7] or 'credentials rejected'), disabledUntil, 'revoked'
+    elseif probeUntil > now then
+      reason, avail, kind = 'disabled: probe in flight', probeUntil, 'revoked'
+    else
+      probe = true
+    end
+  elseif state == 'open' and now < openedUntil then
+    reason, avail, kind = 'circuit breaker open', openedUntil, 'down'
+  elseif state == 'open' or state == 'half_open' then
+    if state == 'open' and not peek then redis.call('HSET', S, 'state', 'half_open', 'half_ok', 0) end
+    if probeUntil > now then
+      reason, avail, kind = 'circuit breaker half-open, probe in flight', probeUntil, 'down'
+    else
+      probe = true
+    end
+  elseif fails >= unhealthyAfter and now - num(st[11], 0) < openMs then
+    reason, avail, kind = 'unhealthy: ' .. fails .. ' failures in a row', num(st[11], 0) + openMs, 'down'
+  end
+
+  if reason == nil and pausedUntil > now then
+    reason, avail, kind = 'rate limited by the provider (retry-after)', pausedUntil, 'throttled'
+  end
+
+  local dr, dt = 0, 0
+  if reason == nil then
+    if redis.call('EXISTS', D) == 0 then return {'seed', i} end
+    local d = redis.call('HMGET', D, 'r', 't')
+    dr, dt = num(d[1], 0), num(d[2], 0)
+    if rpd > 0 and dr + 1 > rpd then
+      reason, avail, kind = 'daily request limit reached', dayEnd, 'exhausted'
+    elseif tpd > 0 and dt + math.min(est, tpd) > tpd then
+      reason, avail, kind = 'daily token limit reached', dayEnd, 'exhausted'
+    end
+  end
+
+  local mr, mt = 0, 0
+  if reason == nil and (rpm > 0 or tpm > 0) then
+    local oldest
+    mr, mt, oldest = window(M, sec)
+    if (rpm > 0 and mr + 1 > rpm) or (tpm > 0 and mt + math.min(est, tpm) > tpm) then
+      reason, kind = 'per-minute limit reached', 'throttled'
+      avail = ((oldest or sec) + 60) * 1000 + 1
+    end
+  end
+
+  if reason ~= nil then
+    table.insert(blocked, {i, reason, avail, kind})
+  else
+    local used = 0
+    if rpd > 0 then used = math.max(used, dr / rpd) end
+    if tpd > 0 then used = math.max(used, dt / tpd) end
+    if rpm > 0 then used = math.max(used, mr / rpm) end
+    if tpm > 0 then used = math.max(used, mt / tpm) end
+    local h = health(num(st[9], 1), num(st[11], 0), now)
+    local lat = num(st[10], 0)
+    local score = 0.4 * h + 0.3 * (1 - math.min(used, 1)) + 0.3 * math.exp(-lat / latScale)
+    if probe then
+      if probeIdx == nil then probeIdx = i end
+    else
+      table.insert(cands, {i, score})
+      if score > best then best = score end
+    end
+  end
+end
+
+local pick = probeIdx
+if pick == nil and #cands > 0 then
+  -- Softmax over the scores: the best key carries most traffic, a worse one a share that
+  -- shrinks fast with the gap, so its health and latency keep being measured.
+  local total = 0
+  for _, c in ipairs(cands) do c[3] = math.exp((c[2] - best) / temp) total = total + c[3] end
+  local x = rand * total
+  pick = cands[#cands][1]
+  for _, c in ipairs(cands) do
+    x = x - c[3]
+    if x <= 0 then pick = c[1] break end
+  end
+end
+
+if pick == nil then
+  local out = {}
+  for _, b in ipairs(blocked) do
+    table.insert(out, {index = b[1], reason = b[2], until_ms = b[3], kind = b[4]})
+  end
+  return {'wait', cjson.encode(out)}
+end
+if peek then return {'ok', pick, 0, sec} end
+
+local S, M, D = KEYS[pick*4-3], KEYS[pick*4-2], KEYS[pick*4-1]
+redis.call('HINCRBY', M, 'r' .. sec, 1)
+redis.call('HINCRBY', M, 't' .. sec, est)
+redis.call('PEXPIRE', M, 120000)
+redis.call('HINCRBY', D, 'r', 1)
+redis.call('HINCRBY', D, 't', est)
+local isProbe = 0
+if pick == probeIdx then
+  redis.call('HSET', S, 'probe_id', resId, 'probe_until', now + probeTtl)
+  isProbe = 1
+end
+return {'ok', pick, isProbe, sec}
+`;
+
+/**
+ * Records how a reserved call went.
+ *
+ * KEYS: S, M, D, A of the key.
+ * ARGV: now, outcome (ok|fail|rate|auth|neutral|release), latency ms, est tokens, real tokens,
+ *       reservation second, reservation id, retry-after ms, failure threshold, open ms,
+ *       success threshold, disable ms, reason, rpd, tpd.
+ * Returns the alert thresholds (80, 90, 100) this call passed first today.
+ */
+export const SETTLE =
+  COMMON +
+  `
+local S, M, D, A = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now = tonumber(ARGV[1])
+local outcome = ARGV[2]
+local latency = tonumber(ARGV[3])
+local est = tonumber(ARGV[4])
+local real = tonumber(ARGV[5])
+local sec = ARGV[6]
+local resId = ARGV[7]
+local retryAfter = tonumber(ARGV[8])
+local threshold = tonumber(ARGV[9])
+local openMs = tonumber(ARGV[10])
+local successThreshold = tonumber(ARGV[11])
+local disableMs = tonumber(ARGV[12])
+local reason = ARGV[13]
+local rpd, tpd = tonumber(ARGV[14]), tonumber(ARGV[15])
+
+-- Tokens: the estimate becomes the real figure; a released reservation gives everything back.
+local dreq, dtok = 0, real - est
+if outcome == 'release' then dreq, dtok = -1, -est end
+if redis.call('HEXISTS', M, 'r' .. sec) == 1 then
+  if dreq ~= 0 then redis.call('HINCRBY', M, 'r' .. sec, dreq) end
+  if dtok ~= 0 then redis.call('HINCRBY', M, 't' .. sec, dtok) end
+end
+if redis.call('EXISTS', D) == 1 then
+  if dreq ~= 0 then redis.call('HINCRBY', D, 'r', dreq) end
+  if dtok ~= 0 then redis.call('HINCRBY', D, 't', dtok) end
+end
+
+local st = redis.call('HMGET', S, 'state', 'fails', 'ok', 'lat', 'half_ok', 'disabled', 'probe_id')
+local state = st[1] or 'closed'
+local fails = num(st[2], 0)
+local okE = num(st[3], 1)
+local lat = st[4]
+local halfOk = num(st[5], 0)
+local disabled = st[6] == '1'
+local mine = st[7] == resId
+
+local function track_latency()
+  if lat == false or lat == nil then lat = latency else lat = tonumber(lat) * 0.8 + latency * 0.2 end
+end
+
+if outcome == 'ok' then
+  okE = okE * 0.8 + 0.2
+  track_latency()
+  fails = 0
+  redis.call('HINCRBY', S, 'calls', 1)
+  if disabled and mine then
+    redis.call('HSET', S, 'disabled', 0, 'disabled_reason', '')
+  end
+  if state == 'half_open' and mine then
+    halfOk = halfOk + 1
+    if halfOk >= successThreshold then state, halfOk = 'closed', 0 end
+  end
+elseif outcome == 'fail' then
+  okE = okE * 0.8
+  track_latency()
+  fails = fails + 1
+  redis.call('HINCRBY', S, 'calls', 1)
+  redis.call('HINCRBY', S, 'failures', 1)
+  redis.call('HSET', S, 'last_fail', now)
+  if state == 'half_open' or (state == 'closed' and fails >= threshold) then
+    state, halfOk = 'open', 0
+    redis.call('HSET', S, 'opened_until', now + openMs, 'opened_at', now)
+  end
+  if disabled and mine then redis.call('HSET', S, 'disabled_until', now + disableMs) end
+elseif outcome == 'rate' then
+  redis.call('HINCRBY', S, 'calls', 1)
+  redis.call('HINCRBY', S, 'rate_limited', 1)
+  local cur = num(redis.call('HGET', S, 'paused_until'), 0)
+  if now + retryAfter > cur then redis.call('HSET', S, 'paused_until', now + retryAfter) end
+elseif outcome == 'auth' then
+  redis.call('HINCRBY', S, 'calls', 1)
+  redis.call('HSET', S, 'disabled', 1, 'disabled_reason', reason, 'disabled_until', now + disableMs, 'disabled_at', now)
+end
+
+redis.call('HSET', S, 'state', state, 'fails', fails, 'ok', okE, 'half_ok', halfOk)
+if lat ~= false and lat ~= nil then redis.call('HSET', S, 'lat', lat) end
+if mine then redis.call('HDEL', S, 'probe_id', 'probe_until') end
+
+local fired = {}
+if outcome ~= 'release' and (rpd > 0 or tpd > 0) and redis.call('EXISTS', D) == 1 then
+  local d = redis.call('HMGET', D, 'r', 't')
+  local pct = 0
+  if rpd > 0 then pct = math.max(pct, num(d[1], 0) * 100 / rpd) end
+  if tpd > 0 then pct = math.max(pct, num(d[2], 0) * 100 / tpd) end
+  for _, thr in ipairs({80, 90, 100}) do
+    if pct >= thr and redis.call('HSETNX', A, tostring(thr), now) == 1 then
+      table.insert(fired, thr)
+    end
+  end
+  redis.call('PEXPIRE', A, 3 * 86400000)
+end
+return fired
+`;
+
+/** Seeds a day hash from Postgres' record, unless another process already has. KEYS: D. ARGV: r, t. */
+export const SEED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 't', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], 3 * 86400000)
+return 1
+`;
