@@ -63,6 +63,8 @@ export interface FakeProvider {
   setDefault(behaviour: Behaviour): void;
   /** Always answers prompts for this role this way (until reset). */
   setRoleDefault(role: string, behaviour: Behaviour): void;
+  /** Answers this key this way when it has nothing scripted (until reset). */
+  setKeyDefault(key: string, behaviour: Behaviour): void;
   /** Clears queues and calls and restores the default behaviour. */
   reset(): void;
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   // Sticky behaviours by the prompt's `Role:` line, ahead of every queue: lets one job of a
   // batch misbehave deterministically however the calls interleave.
   const roleDefaults = new Map<string, Behaviour>();
+  const keyDefaults = new Map<string, Behaviour>();
 
   const script = (key: string, ...behaviours: Behaviour[]) => {
     queues.set(key, [...(queues.get(key) ?? []), ...behaviours]);
@@ -96,11 +99,13 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   const next = (key: string | null, role: string | undefined): Behaviour =>
     (role !== undefined ? roleDefaults.get(role) : undefined) ??
     (key !== null ? queues.get(key)?.shift() : undefined) ??
+    (key !== null ? keyDefaults.get(key) : undefined) ??
     queues.get("*")?.shift() ??
     fallback;
   const reset = () => {
     queues.clear();
     roleDefaults.clear();
+    keyDefaults.clear();
     calls.length = 0;
     fallback = opts.defaultBehaviour ?? DEFAULT;
   };
@@ -238,6 +243,9 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     },
     setRoleDefault: (role, behaviour) => {
       roleDefaults.set(role, behaviour);
+    },
+    setKeyDefault: (key, behaviour) => {
+      keyDefaults.set(key, behaviour);
     },
     reset,
     close: () =>

@@ -8,7 +8,7 @@ import { ACQUIRE, SEED, SETTLE } from "./scripts.ts";
 /** A key is unhealthy after this many failures in a row (the issue's figure; not configurable). */
 export const UNHEALTHY_AFTER = 5;
 /** Response time at which the latency part of the score has fallen to 1/e. */
-const LATENCY_SCALE_MS = 2000;
+const LATENCY_SCALE_MS = 1000;
 /** Softmax temperature of the selection: a 0.1 gap in score gives about 1 call in 7. */
 const TEMPERATURE = 0.05;
 /** How long one `retry-after`-less 429 pauses a key. */

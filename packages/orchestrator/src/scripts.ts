@@ -244,7 +244,7 @@ local disabled = st[6] == '1'
 local mine = st[7] == resId
 
 local function track_latency()
-  if lat == false or lat == nil then lat = latency else lat = tonumber(lat) * 0.8 + latency * 0.2 end
+  if lat == false or lat == nil then lat = latency else lat = tonumber(lat) * 0.7 + latency * 0.3 end
 end
 
 if outcome == 'ok' then
