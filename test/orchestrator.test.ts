@@ -258,3 +258,59 @@ describe("one provider, every key rate-limited", () => {
     console.info(`[figures] slow key (600 ms) ${slow} calls, fast key (10 ms) ${fast} calls`);
   }, 90_000);
 });
+
+describe("a daily limit raced by two processes", () => {
+  const K = ["gsk_fake_orch_daily_a_00000000000000", "gsk_fake_orch_daily_b_00000000000000"];
+  let groq: FakeProvider;
+  let hf: FakeProvider;
+  let c: Cluster;
+  beforeAll(async () => {
+    groq = await startFakeProvider();
+    hf = await startFakeProvider();
+    c = await cluster({
+      GROQ_API_KEYS: K.join(","),
+      GROQ_BASE_URL: groq.url,
+      GROQ_RPD: "5",
+      GROQ_RPM: "100000",
+      GROQ_TPM: "100000000",
+      HF_TOKENS: H,
+      HF_ENDPOINT_URL: hf.url,
+      HF_MODEL: "fake/instruct",
+      HF_RPM: "100000",
+      HF_TPM: "100000000",
+      WORKER_CONCURRENCY: "4",
+    });
+  });
+  afterAll(async () => {
+    await c?.close();
+    await groq?.close();
+    await hf?.close();
+  });
+
+  test("exactly N calls per key, then the next provider; usage rows match the calls; alerts fire once", async () => {
+    const created = await c.sys.call("/api/v1/batches", {
+      method: "POST",
+      body: { items: items(30, "Daily Role").map((i) => ({ ...i, fresh: true })) },
+    });
+    const batch = await eventually(async () => {
+      const r = await c.sys.call(`/api/v1/batches/${created.body.id}`);
+      return r.body.status === "completed" ? r.body : undefined;
+    }, 40_000);
+    expect(batch.counts).toMatchObject({ completed: 30, failed: 0 });
+    for (const key of K) expect(groq.calls.filter((x) => x.key === key)).toHaveLength(5);
+    expect(hf.calls).toHaveLength(20);
+
+    const keys = await providerKeys(c.sys);
+    for (const id of ["groq#1", "groq#2"]) {
+      expect(keys[id].usage_today).toMatchObject({ requests: 5, percent: 100 });
+      expect(keys[id].alerts.map((a: any) => a.threshold)).toEqual([80, 90, 100]);
+    }
+    const usage = await c.sys.db.providerUsage.findMany();
+    const requests = Object.fromEntries(usage.map((u) => [u.keyId, u.requests]));
+    expect(requests).toEqual({ "groq#1": 5, "groq#2": 5, "huggingface#1": 20 });
+    const alertLines = c.workers
+      .flatMap((w) => w.output.join("").split("\n"))
+      .filter((l) => l.includes("of its daily limit"));
+    expect(alertLines).toHaveLength(6);
+  }, 60_000);
+});

@@ -1,13 +1,16 @@
 import { Queue, RateLimitError, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
+import { GenerationCache, type CachedQuestion } from "@qforge/cache";
 import {
   completeJob,
   failJob,
+  findReusableQuestions,
   isStoreUnavailable,
   markJobActive,
   markJobRetrying,
   type Database,
+  type QuestionInput,
   type TransitionResult,
   type UsageDelta,
 } from "@qforge/database";
@@ -39,6 +42,7 @@ export interface ProcessorDeps {
   /** For publishing changes (best effort: clients also poll Postgres) and job locations. */
   publisher: Redis;
   orchestrator: Orchestrator;
+  cache: GenerationCache;
   /** Every provider queue, to move jobs between them. */
   queues: ReadonlyMap<ProviderName, Queue>;
   logger: Logger;
@@ -74,7 +78,7 @@ function firstCallEstimate(request: GenerateRequest, questionsPerCall: number, k
  * provider failed it, the next attempt starts over after a backoff.
  */
 export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
-  const { config, db, publisher, orchestrator, queues, logger } = deps;
+  const { config, db, publisher, orchestrator, cache, queues, logger } = deps;
   const configured = orchestrator.providers();
 
   const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
@@ -124,25 +128,6 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     const data = parsed.data;
     const { jobId } = data;
     const log = logger.child({ jobId, queue: provider, attempt: data.attempt, hop: data.hop });
-
-    if (configured.length === 0) {
-      await fail(
-        jobId,
-        {
-          code: "no_provider",
-          message:
-            "no provider is configured (set GROQ_API_KEYS, HF_TOKENS or OPENAI_COMPAT_BASE_URL)",
-        },
-        NO_USAGE,
-      );
-      return;
-    }
-    // A queue of a provider this process has no keys for (the API routed by another
-    // configuration): the job goes to the first provider that is configured here.
-    if (!configured.includes(provider)) {
-      await move(job, data, configured[0]!);
-      return;
-    }
 
     /**
      * No key of this provider can take a call now. Another provider that can take it now gets
@@ -194,13 +179,87 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       throw new RateLimitError();
     };
 
-    const router = new OrchestratedRouter(orchestrator, provider, db, log);
-    const kept = data.partial.map((q) => ({ ...q }) as GeneratedQuestion);
-    const request = await readRequest(db, jobId);
-    if (!request) {
+    const row = await readJob(db, jobId);
+    if (!row) {
       log.info("job already ended or gone; nothing to do");
       return;
     }
+    const { request, tenantId } = row;
+    const kept: GeneratedQuestion[] = data.partial.map((q) => ({ ...q }));
+
+    /** Ends the job with `questions` (written once) and remembers them in the cache. */
+    const finish = async (questions: QuestionInput[], usage: UsageDelta, fromCache: boolean) => {
+      const done = await completeJob(db, jobId, questions, usage);
+      await publish(jobId, "completed", done);
+      if (data.hop > 0) {
+        await publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {});
+      }
+      if (done && !fromCache) {
+        await cache
+          .set(tenantId, request, questions.map(toCached))
+          .catch((err: unknown) => log.warn({ err }, "could not write the cache"));
+      }
+      const sources = countBy(questions.map((q) => q.source));
+      log.info(
+        { questions: questions.length, calls: usage.providerCalls, sources },
+        "job completed",
+      );
+    };
+
+    // Cache first, then questions already in Postgres, then a provider ("fresh" skips reuse).
+    if (!request.fresh && kept.length === 0) {
+      const cached = await cache.get(tenantId, request).catch((err: unknown) => {
+        log.warn({ err }, "could not read the cache");
+        return null;
+      });
+      if (cached) {
+        if (!(await markJobActive(db, jobId, data.attempt))) return;
+        await finish(
+          cached.map((q) => ({ ...q, difficulty: request.difficulty, source: "cache" as const })),
+          NO_USAGE,
+          true,
+        );
+        return;
+      }
+    }
+    if (!request.fresh && kept.length < request.question_count) {
+      kept.push(
+        ...(await findReusableQuestions(db, {
+          tenantId,
+          request,
+          limit: request.question_count - kept.length,
+          exclude: new Set(kept.map((q) => q.normalized)),
+        })),
+      );
+    }
+    if (kept.length >= request.question_count) {
+      if (!(await markJobActive(db, jobId, data.attempt))) return;
+      await finish(kept.slice(0, request.question_count).map(toInput), NO_USAGE, false);
+      return;
+    }
+    if (configured.length === 0) {
+      await fail(
+        jobId,
+        {
+          code: "no_provider",
+          message:
+            "no provider is configured (set GROQ_API_KEYS, HF_TOKENS or OPENAI_COMPAT_BASE_URL)" +
+            (request.fresh
+              ? ""
+              : ` and the question bank has ${kept.length} of the ${request.question_count} questions asked for`),
+        },
+        NO_USAGE,
+      );
+      return;
+    }
+    // A queue of a provider this process has no keys for (the API routed by another
+    // configuration): the job goes to the first provider that is configured here.
+    if (!configured.includes(provider)) {
+      await move(job, { ...data, partial: kept }, configured[0]!);
+      return;
+    }
+
+    const router = new OrchestratedRouter(orchestrator, provider, db, log);
     try {
       await router.prepare(firstCallEstimate(request, config.questionsPerCall, kept.length));
     } catch (error) {
@@ -226,17 +285,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         progress: kept,
         questionsPerCall: config.questionsPerCall,
       });
-      const done = await completeJob(
-        db,
-        jobId,
-        questions.map((q) => ({ ...q, source: "ai" as const, bank_role: null })),
-        router.usage,
-      );
-      await publish(jobId, "completed", done);
-      if (data.hop > 0) {
-        await publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {});
-      }
-      log.info({ questions: questions.length, calls: router.usage.providerCalls }, "job completed");
+      await finish(questions.map(toInput), router.usage, false);
     } catch (error) {
       // Not the job's fault: left to the worker to delay without spending an attempt.
       if (isStoreUnavailable(error)) throw error;
@@ -282,9 +331,45 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
   };
 }
 
-/** The job's request, or null when it is gone or already ended. */
-async function readRequest(db: Database, jobId: string): Promise<GenerateRequest | null> {
-  const rows = await db.$queryRaw<{ request: GenerateRequest }[]>`
-    SELECT request FROM jobs WHERE id = ${jobId}::uuid AND status IN ('queued', 'active')`;
-  return rows[0]?.request ?? null;
+/** The job's request and tenant, or null when it is gone or already ended. */
+async function readJob(
+  db: Database,
+  jobId: string,
+): Promise<{ request: GenerateRequest; tenantId: string } | null> {
+  const rows = await db.$queryRaw<{ request: GenerateRequest; tenant_id: string }[]>`
+    SELECT request, tenant_id FROM jobs WHERE id = ${jobId}::uuid AND status IN ('queued', 'active')`;
+  const row = rows[0];
+  return row ? { request: row.request, tenantId: row.tenant_id } : null;
+}
+
+function toInput(q: GeneratedQuestion): QuestionInput {
+  return {
+    question: q.question,
+    normalized: q.normalized,
+    category: q.category,
+    difficulty: q.difficulty,
+    key_points: q.key_points,
+    source: q.source ?? "ai",
+    provider: q.provider,
+    model: q.model,
+    bank_role: q.bank_role ?? null,
+  };
+}
+
+function toCached(q: QuestionInput): CachedQuestion {
+  return {
+    question: q.question,
+    normalized: q.normalized,
+    category: q.category,
+    key_points: q.key_points,
+    provider: q.provider,
+    model: q.model,
+    bank_role: q.bank_role,
+  };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
 }

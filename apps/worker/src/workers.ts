@@ -2,6 +2,7 @@ import { DelayedError, Queue, Worker } from "bullmq";
 import type { Config } from "@qforge/config";
 import { failJob, isStoreUnavailable, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
+import { GenerationCache } from "@qforge/cache";
 import { Orchestrator } from "@qforge/orchestrator";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
 import { createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
@@ -48,6 +49,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       db,
       publisher,
       orchestrator,
+      cache: new GenerationCache(publisher, config.queuePrefix, config.cacheTtlSeconds),
       queues,
       logger,
     });

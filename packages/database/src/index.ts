@@ -7,3 +7,6 @@ export { batchView, jobView, questionView } from "./views.ts";
 export { migrate, MigrationError } from "./migrate.ts";
 export { seedBank } from "./seed.ts";
 export { isStoreUnavailable } from "./unavailable.ts";
+export { findReusableQuestions, roleKey } from "./reuse.ts";
+export { BANK_ROLES, matchBankRole } from "./bank/roles.ts";
+export { CURATED_BANK } from "./bank/curated.ts";

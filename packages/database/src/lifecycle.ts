@@ -1,4 +1,9 @@
-import { ENDED_JOB_STATUSES, type GenerateRequest, type JobStatus } from "@qforge/schemas";
+import {
+  ENDED_JOB_STATUSES,
+  normalizeText,
+  type GenerateRequest,
+  type JobStatus,
+} from "@qforge/schemas";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
@@ -192,6 +197,7 @@ export function completeJob(
         provider: q.provider,
         model: q.model,
         bankRole: q.bank_role,
+        roleKey: normalizeText(result.request.role),
       })),
       skipDuplicates: true,
     });

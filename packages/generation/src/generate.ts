@@ -12,8 +12,12 @@ import { buildMessages, maxTokensFor } from "./prompt.ts";
 export interface GeneratedQuestion extends ParsedQuestion {
   difficulty: Difficulty;
   normalized: string;
-  provider: string;
-  model: string;
+  /** Null for questions that came from the curated bank. */
+  provider: string | null;
+  model: string | null;
+  /** Where it came from; questions generated here are `ai`. */
+  source?: "cache" | "bank" | "ai";
+  bank_role?: string | null;
 }
 
 export interface CallRecord {
@@ -189,6 +193,7 @@ export async function generateQuestions(options: GenerateOptions): Promise<{
         normalized,
         provider: answer.provider,
         model: answer.model,
+        source: "ai",
       });
     }
   }

@@ -14,8 +14,10 @@ export const PartialQuestion = z.object({
   difficulty: z.enum(["easy", "medium", "hard"]),
   key_points: z.array(z.string()),
   normalized: z.string(),
-  provider: z.string(),
-  model: z.string(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  source: z.enum(["cache", "bank", "ai"]).optional(),
+  bank_role: z.string().nullable().optional(),
 });
 
 /**
