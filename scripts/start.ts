@@ -1,71 +1,39 @@
-// `pnpm start`: the whole system in one process tree — migrations, the curated bank, the API and
-// every worker — against DATABASE_URL and REDIS_URL.
-import pg from "pg";
-import { startApi } from "@qforge/api";
-import { loadConfigOrExit, secretValues } from "@qforge/config";
-import { createDatabase, migrate, seedBank } from "@qforge/database";
-import { createLogger, registerSecrets } from "@qforge/logger";
-import { startWorkers } from "@qforge/worker";
+// `pnpm start`: the whole system in one command (see ./start/system.ts, which does the work).
+//
+// This launcher runs it in a process group of its own and relays signals. A Ctrl-C reaches every
+// process of the terminal's foreground group at once; Postgres and Redis, children of ours, would
+// then stop under the API and workers while they drain. Out of that group, they get one signal,
+// from us, in order. (package.json runs this file as `node --import tsx`, not through the `tsx`
+// command: that one relays a Ctrl-C its child has already received a second time, now and then,
+// which would read as "exit at once".)
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-const config = await loadConfigOrExit();
-registerSecrets(secretValues(config));
-const logger = createLogger({ level: config.logLevel, name: "qforge" });
+const system = fileURLToPath(new URL("./start/system.ts", import.meta.url));
+// process.execArgv carries tsx's loader, so the child runs TypeScript as this process does.
+const child = spawn(process.execPath, [...process.execArgv, system, ...process.argv.slice(2)], {
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+  detached: true,
+});
 
-/** Creates the database named in DATABASE_URL when it does not exist yet. */
-async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-      logger.info({ database: name }, "created database");
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    signals += 1;
+    child.kill(signal);
+    // The second one means "now": if the child has not gone within a few seconds, end its group.
+    if (signals === 2) {
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5_000).unref();
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
-await ensureDatabase(config.databaseUrl);
-const { applied } = await migrate(config.databaseUrl);
-logger.info({ applied }, `migrations: ${applied.length} applied`);
-const seedDb = createDatabase(config.databaseUrl, { poolSize: 2 });
-const seeded = await seedBank(seedDb);
-await seedDb.$disconnect();
-logger.info(seeded, "question bank loaded");
-
-const db = createDatabase(config.databaseUrl, { poolSize: config.workerConcurrency + 4 });
-const workers = startWorkers(config, db, logger);
-const api = await startApi(config, logger);
-
-const providers = config.providers.map((p) => `${p.name} (${p.keys.length} key(s))`);
-process.stdout.write(
-  [
-    "",
-    `qforge is running`,
-    `  API:        ${api.url}/api/v1`,
-    `  providers:  ${providers.length ? providers.join(", ") : "none configured: jobs will fail with no_provider"}`,
-    `  auth:       ${config.apiKeys ? "API_KEYS (bearer)" : "off (API_KEYS unset)"}`,
-    `  try:        curl -s -X POST '${api.url}/api/v1/questions/generate?wait=30' \\`,
-    `                -H 'content-type: application/json'${config.apiKeys ? " -H 'authorization: Bearer <key>'" : ""} \\`,
-    `                -d '{"role":"Backend Engineer","difficulty":"medium","question_count":3}'`,
-    "",
-  ].join("\n") + "\n",
-);
-
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) process.exit(1);
-  stopping = true;
-  logger.info({ signal }, "shutting down");
-  await api.close();
-  await workers.close();
-  await db.$disconnect();
-  process.exit(0);
-};
-process.on("SIGTERM", () => void stop("SIGTERM"));
-process.on("SIGINT", () => void stop("SIGINT"));
+child.on("exit", (code, signal) => {
+  process.exit(code ?? (signal === "SIGINT" ? 130 : 1));
+});
