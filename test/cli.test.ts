@@ -404,3 +404,382 @@ describe("auth and reachability", () => {
     );
   });
 });
+
+// ---- Local servers: a forwarder that hides the event stream, and a stub speaking the contract.
+
+interface Local {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function listen(handler: http.RequestListener): Promise<Local> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+const readBody = async (req: http.IncomingMessage) => {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  return body;
+};
+
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  type = "application/json",
+) {
+  res.writeHead(status, { "content-type": type }).end(JSON.stringify(body));
+}
+
+const notFoundProblem = {
+  type: "urn:qforge:problem:not-found",
+  title: "Not Found",
+  status: 404,
+  detail: "no such route",
+};
+
+/** The real API, except that GET …/events answers 404 as a server without the route would. */
+function hideEvents(target: string): Promise<Local> {
+  return listen(async (req, res) => {
+    if (/\/events(\?|$)/.test(req.url ?? "")) {
+      sendJson(res, 404, notFoundProblem, "application/problem+json");
+      return;
+    }
+    const body = await readBody(req);
+    const headers: Record<string, string> = {};
+    for (const h of ["authorization", "content-type", "accept", "idempotency-key"]) {
+      const v = req.headers[h];
+      if (typeof v === "string") headers[h] = v;
+    }
+    const upstream = await fetch(target + req.url, {
+      method: req.method,
+      headers,
+      body: body === "" ? undefined : body,
+    });
+    res
+      .writeHead(upstream.status, {
+        "content-type": upstream.headers.get("content-type") ?? "text/plain",
+      })
+      .end(await upstream.text());
+  });
+}
+
+describe("progress over polling (a server without the event stream)", () => {
+  let proxy: Local;
+  beforeAll(async () => {
+    proxy = await hideEvents(sys.api.url);
+  });
+  afterAll(() => proxy?.close());
+
+  test("submit --wait follows the real batch to its end", async () => {
+    const f = await file(
+      "poll.jsonl",
+      [1, 2, 3]
+        .map((n) =>
+          JSON.stringify({ role: `Poll Role ${n}`, difficulty: "easy", question_count: n }),
+        )
+        .join("\n"),
+    );
+    const r = await run(["submit", f, "--wait", "--poll-interval", "100"], { url: proxy.url });
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(UUID);
+    const err = lines(r.stderr);
+    expect(err[0]).toBe("the event stream answered 404; polling every 100 ms");
+    expect(err.at(-2)).toBe(
+      "batch completed: 3/3 jobs ended (completed 3, failed 0, cancelled 0, active 0, queued 0)",
+    );
+    expect(err.at(-1)).toBe(`batch ${id} completed: 3 jobs, 3 completed, 0 failed, 0 cancelled`);
+  });
+
+  test("watch of a batch that ended, and of an unknown one", async () => {
+    const f = await file(
+      "poll2.jsonl",
+      JSON.stringify({ role: "Watcher", difficulty: "easy", question_count: 1 }),
+    );
+    const submitted = await run(["submit", f, "--wait"], api());
+    expect(submitted.code).toBe(0);
+    const id = submitted.stdout.trim();
+    const r = await run(["watch", id], { url: proxy.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`batch ${id} completed: 1 jobs, 1 completed, 0 failed, 0 cancelled\n`);
+
+    const unknown = await run(["watch", "01900000-0000-7000-8000-000000000000"], {
+      url: proxy.url,
+    });
+    expect(unknown.code).toBe(1);
+    expect(lines(unknown.stderr).at(-1)).toBe(
+      "qforge: no batch 01900000-0000-7000-8000-000000000000 (for this API key)",
+    );
+  });
+});
+
+const batchOf = (id: string, status: string, counts: Record<string, number>) => ({
+  id,
+  status,
+  counts: { total: 3, queued: 0, active: 0, completed: 0, failed: 0, cancelled: 0, ...counts },
+  created_at: "2026-11-20T10:00:00.000Z",
+  completed_at:
+    status === "completed" || status === "cancelled" ? "2026-11-20T10:01:00.000Z" : null,
+  webhook_url: null,
+  metadata: null,
+  usage: { provider_calls: 0, prompt_tokens: 0, completion_tokens: 0 },
+});
+
+const PROVIDERS = {
+  data: [
+    {
+      name: "groq",
+      enabled: true,
+      keys: [
+        {
+          id: "groq#1",
+          enabled: true,
+          disabled_reason: null,
+          breaker: "closed",
+          health: 0.98,
+          latency_ms: 420,
+          usage_today: { requests: 812, tokens: 50000, percent: 81.2 },
+          limits: { rpm: 30, rpd: 1000, tpm: 12000, tpd: 100000 },
+          alerts: [{ threshold: 80, at: "2026-11-20T09:00:00.000Z" }],
+        },
+        {
+          id: "groq#2",
+          enabled: false,
+          disabled_reason: "revoked",
+          breaker: "open",
+          health: 0,
+          latency_ms: null,
+          usage_today: { requests: 0, tokens: 0, percent: 0 },
+          limits: { rpm: 30, rpd: 1000, tpm: 12000, tpd: 100000 },
+          alerts: [],
+        },
+      ],
+    },
+    {
+      name: "openai_compat",
+      enabled: true,
+      keys: [
+        {
+          id: "openai_compat#1",
+          enabled: true,
+          disabled_reason: null,
+          breaker: "half_open",
+          health: 0.5,
+          latency_ms: 1200,
+          usage_today: { requests: 10, tokens: 900, percent: 100 },
+          limits: { rpm: 0, rpd: 10, tpm: 0, tpd: 0 },
+          alerts: [
+            { threshold: 80, at: "2026-11-20T08:00:00.000Z" },
+            { threshold: 90, at: "2026-11-20T08:30:00.000Z" },
+            { threshold: 100, at: "2026-11-20T09:00:00.000Z" },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+/** A server in the contract's form: the SSE stream of a few scripted batches, and providers. */
+function contractStub(): Promise<Local> {
+  const sse = (res: http.ServerResponse) => {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.flushHeaders();
+  };
+  const event = (name: string, data: unknown) =>
+    `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  return listen(async (req, res) => {
+    if (req.headers.authorization !== `Bearer ${KEY}`) {
+      sendJson(
+        res,
+        401,
+        { title: "Unauthorized", status: 401, detail: "no" },
+        "application/problem+json",
+      );
+      return;
+    }
+    const url = req.url ?? "";
+    if (req.method === "POST" && url === "/api/v1/batches") {
+      await readBody(req);
+      sendJson(res, 202, batchOf("sse-ok", "queued", { queued: 3 }));
+    } else if (url === "/api/v1/batches/sse-ok/events") {
+      sse(res);
+      const progress = event(
+        "progress",
+        batchOf("sse-ok", "in_progress", { queued: 1, active: 1, completed: 1 }),
+      );
+      // One event split across writes, a comment and an event the client does not know.
+      res.write(event("progress", batchOf("sse-ok", "queued", { queued: 3 })));
+      res.write(progress.slice(0, 25));
+      await new Promise((r) => setTimeout(r, 50));
+      res.write(progress.slice(25) + ": keep-alive\n\nevent: noise\ndata: {}\n\n");
+      // The stream stays open after `end`: the client must stop on the event itself.
+      res.write(event("end", batchOf("sse-ok", "completed", { completed: 3 })));
+    } else if (url === "/api/v1/batches/sse-failed/events") {
+      sse(res);
+      res.end(
+        event("progress", batchOf("sse-failed", "in_progress", { active: 3 })) +
+          event("end", batchOf("sse-failed", "completed", { completed: 2, failed: 1 })),
+      );
+    } else if (url === "/api/v1/batches/sse-cut/events") {
+      sse(res);
+      res.end(event("progress", batchOf("sse-cut", "in_progress", { completed: 1, active: 2 })));
+    } else if (url === "/api/v1/batches/sse-cut") {
+      sendJson(res, 200, batchOf("sse-cut", "completed", { completed: 3 }));
+    } else if (url === "/api/v1/providers") {
+      sendJson(res, 200, PROVIDERS);
+    } else {
+      sendJson(res, 404, notFoundProblem, "application/problem+json");
+    }
+  });
+}
+
+describe("against a server in the contract's form (event stream, providers)", () => {
+  let stub: Local;
+  beforeAll(async () => {
+    stub = await contractStub();
+  });
+  afterAll(() => stub?.close());
+
+  test("watch reads progress and end events from the stream", async () => {
+    const r = await run(["watch", "sse-ok"], { url: stub.url });
+    expect(r.code).toBe(0);
+    expect(lines(r.stderr)).toEqual([
+      "batch queued: 0/3 jobs ended (completed 0, failed 0, cancelled 0, active 0, queued 3)",
+      "batch in_progress: 1/3 jobs ended (completed 1, failed 0, cancelled 0, active 1, queued 1)",
+      "batch completed: 3/3 jobs ended (completed 3, failed 0, cancelled 0, active 0, queued 0)",
+    ]);
+    expect(r.stdout).toBe("batch sse-ok completed: 3 jobs, 3 completed, 0 failed, 0 cancelled\n");
+  });
+
+  test("submit --wait follows the stream too", async () => {
+    const f = await file(
+      "sse.jsonl",
+      JSON.stringify({ role: "A", difficulty: "easy", question_count: 1 }),
+    );
+    const r = await run(["submit", f, "--wait"], { url: stub.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("sse-ok\n");
+    expect(lines(r.stderr).at(-1)).toBe(
+      "batch sse-ok completed: 3 jobs, 3 completed, 0 failed, 0 cancelled",
+    );
+  });
+
+  test("an end with failed jobs exits 2", async () => {
+    const r = await run(["watch", "sse-failed"], { url: stub.url });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe(
+      "batch sse-failed completed: 3 jobs, 2 completed, 1 failed, 0 cancelled\n",
+    );
+  });
+
+  test("a stream that closes before the end falls back to polling", async () => {
+    const r = await run(["watch", "sse-cut", "--poll-interval", "50"], { url: stub.url });
+    expect(r.code).toBe(0);
+    expect(lines(r.stderr)).toEqual([
+      "batch in_progress: 1/3 jobs ended (completed 1, failed 0, cancelled 0, active 2, queued 0)",
+      "the event stream closed before the batch ended; polling every 50 ms",
+      "batch completed: 3/3 jobs ended (completed 3, failed 0, cancelled 0, active 0, queued 0)",
+    ]);
+  });
+
+  test("providers: one row per key", async () => {
+    const r = await run(["providers"], { url: stub.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "PROVIDER       KEY              ENABLED       BREAKER    HEALTH  USAGE %  ALERTS",
+        "groq           groq#1           yes           closed     0.98    81.2     80%",
+        "groq           groq#2           no (revoked)  open       0.00    0.0      -",
+        "openai_compat  openai_compat#1  yes           half_open  0.50    100.0    80%,90%,100%",
+        "",
+      ].join("\n"),
+    );
+    const json = await run(["providers", "--json"], { url: stub.url });
+    expect(JSON.parse(json.stdout)).toEqual(PROVIDERS);
+  });
+
+  test("providers of the real API", async () => {
+    const fromApi = await sys.call("/api/v1/providers", { key: KEY });
+    const r = await run(["providers"], api());
+    if (fromApi.status === 404) {
+      // The route is not on this server (yet): a clear message, not a stack trace.
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        "qforge: this qforge server has no GET /api/v1/providers (it is older than this CLI)",
+      );
+    } else {
+      expect(r.code).toBe(0);
+      expect(lines(r.stdout)[0]).toMatch(
+        /^PROVIDER +KEY +ENABLED +BREAKER +HEALTH +USAGE % +ALERTS$/,
+      );
+      expect(r.stdout).toMatch(/^groq +groq#1 +yes +closed /m);
+      expect(r.stdout).not.toContain(GROQ_KEY);
+    }
+  });
+});
+
+describe("many items (a system without workers: jobs stay queued)", () => {
+  let idle: TestSystem;
+  beforeAll(async () => {
+    idle = await startSystem(
+      { API_KEYS: KEY, GROQ_API_KEYS: GROQ_KEY, GROQ_BASE_URL: fake.url },
+      { workers: false },
+    );
+  });
+  afterAll(() => idle?.close());
+
+  test("results pages through every job (501 jobs: two pages of 500)", async () => {
+    const items = Array.from({ length: 501 }, (_, i) => ({
+      role: `Role ${i}`,
+      difficulty: "easy",
+      question_count: 1,
+    }));
+    const f = await file("501.jsonl", items.map((i) => JSON.stringify(i)).join("\n"));
+    const submitted = await run(["submit", f], { url: idle.api.url });
+    expect(submitted.code).toBe(0);
+    const id = submitted.stdout.trim();
+    const s = await run(["status", id], { url: idle.api.url });
+    expect(lines(s.stdout)[0]).toBe(`batch ${id}: queued`);
+    const r = await run(["results", id, "--format", "csv"], { url: idle.api.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "job_id,index,role,difficulty,category,question,key_points,source,provider\n",
+    );
+    expect(lines(r.stderr)).toEqual([
+      "0 questions from 501 jobs",
+      "note: 501 of 501 jobs have not completed; their questions are missing",
+    ]);
+  });
+
+  test("more than 10,000 requests become several batches, one id per line", async () => {
+    const items = Array.from({ length: 10_001 }, (_, i) => ({
+      role: `Bulk ${i}`,
+      difficulty: "medium",
+      question_count: 1,
+    }));
+    const f = await file("10001.json", JSON.stringify(items));
+    const r = await run(["submit", f], { url: idle.api.url });
+    expect(r.code).toBe(0);
+    const ids = lines(r.stdout);
+    expect(ids).toHaveLength(2);
+    expect(r.stderr).toContain("10001 requests submitted as 2 batches");
+    const totals = await Promise.all(
+      ids.map(
+        async (id) => (await idle.call(`/api/v1/batches/${id}`, { key: KEY })).body.counts.total,
+      ),
+    );
+    expect(totals).toEqual([10_000, 1]);
+    const last = await idle.call(`/api/v1/batches/${ids[1]}/jobs`, { key: KEY });
+    expect(last.body.data[0].request.role).toBe("Bulk 10000");
+  }, 120_000);
+});
