@@ -9,9 +9,13 @@ import type { Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
 import { bearerAuth } from "./auth.ts";
 import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
+import { createControl } from "./control.ts";
+import { controlRouter } from "./routes/control.ts";
 import { jobsRouter } from "./routes/jobs.ts";
 import { submissionsRouter } from "./routes/submissions.ts";
+import { webhooksRouter } from "./routes/webhooks.ts";
 import { createSubmitter } from "./submit.ts";
+import { createWebhookUrlCheck, webhookSecrets } from "./webhooks.ts";
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +25,8 @@ export interface AppDeps {
   listener: ChangeListener;
   /** The queue new generation jobs go to. */
   queueFor: () => Queue;
+  /** Any queue by name (webhooks; provider queues for cancel and retry). */
+  queueNamed: (name: string) => Queue;
   logger: Logger;
 }
 
@@ -154,8 +160,19 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   const submitter = createSubmitter(config, db, deps.queueFor);
-  api.use(submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix }));
+  const checkWebhookUrl = createWebhookUrlCheck(config);
+  api.use(
+    submissionsRouter({
+      db,
+      submitter,
+      listener,
+      queuePrefix: config.queuePrefix,
+      checkWebhookUrl,
+    }),
+  );
   api.use(jobsRouter(db));
+  api.use(controlRouter(createControl(config, db, deps.queueFor, deps.queueNamed, logger)));
+  api.use(webhooksRouter(db, webhookSecrets(config, db)));
   app.use("/api/v1", api);
 
   app.use((req, res) => {

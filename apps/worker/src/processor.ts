@@ -5,19 +5,22 @@ import {
   completeJob,
   failJob,
   isStoreUnavailable,
+  jobMayContinue,
   markJobActive,
+  markJobCancelled,
   markJobRetrying,
   recordProviderUsage,
   type Database,
   type TransitionResult,
   type UsageDelta,
 } from "@qforge/database";
-import { generateQuestions, isGenerationError } from "@qforge/generation";
+import { generateQuestions, isGenerationCancelled, isGenerationError } from "@qforge/generation";
 import type { Logger } from "@qforge/logger";
 import { isProviderError, type ProviderName } from "@qforge/providers";
 import { GenerateJobData, publishChange } from "@qforge/queues";
 import type { JobErrorCode } from "@qforge/schemas";
 import type { ProviderPool } from "./providers.ts";
+import type { WebhookOutbox } from "./webhooks.ts";
 
 export interface ProcessorDeps {
   config: Config;
@@ -26,6 +29,8 @@ export interface ProcessorDeps {
   publisher: Redis;
   pool: ProviderPool;
   logger: Logger;
+  /** Queues the webhook deliveries a transition committed. */
+  outbox: WebhookOutbox;
 }
 
 function jobError(error: unknown): { code: JobErrorCode; message: string } {
@@ -36,10 +41,12 @@ function jobError(error: unknown): { code: JobErrorCode; message: string } {
 
 /** The processor of one provider queue: one BullMQ job = one qforge job. */
 export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
-  const { config, db, publisher, pool, logger } = deps;
+  const { config, db, publisher, pool, logger, outbox } = deps;
 
   const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
     if (!t) return;
+    // webhooks: every transition's committed events go to the webhooks queue.
+    await outbox.enqueue(t.webhookDeliveries);
     await publishChange(publisher, config.queuePrefix, {
       jobId,
       jobStatus: status,
@@ -55,8 +62,10 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     const log = logger.child({ jobId, queue: provider, attempt: job.attemptsMade + 1 });
 
     const started = await markJobActive(db, jobId);
-    if (!started) {
-      log.info("job already ended or gone; nothing to do");
+    if (!started || started.status !== "active") {
+      // cancel: a job of a cancelled batch is cancelled here instead of started.
+      await publish(jobId, "cancelled", started);
+      log.info("job already ended, cancelled or gone; nothing to do");
       return;
     }
     await publish(jobId, "active", started);
@@ -78,6 +87,8 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         request: started.request,
         client,
         questionsPerCall: config.questionsPerCall,
+        // cancel: no further call once the job's batch is cancelled (the call in flight ends).
+        shouldContinue: () => jobMayContinue(db, jobId),
         onCall: async (call) => {
           usage.providerCalls++;
           usage.promptTokens += call.usage.promptTokens;
@@ -102,6 +113,12 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     } catch (error) {
       // Not the job's fault: left to the worker to delay without spending an attempt.
       if (isStoreUnavailable(error)) throw error;
+      // cancel: stopped between calls; it ends cancelled, keeping no questions.
+      if (isGenerationCancelled(error)) {
+        await publish(jobId, "cancelled", await markJobCancelled(db, jobId, usage));
+        log.info({ calls: usage.providerCalls }, "job cancelled with its batch");
+        return;
+      }
       const attempts = job.opts.attempts ?? 1;
       const last = job.attemptsMade + 1 >= attempts;
       const { code, message } = jobError(error);

@@ -7,3 +7,13 @@ export { batchView, jobView, questionView } from "./views.ts";
 export { migrate, MigrationError } from "./migrate.ts";
 export { seedBank } from "./seed.ts";
 export { isStoreUnavailable } from "./unavailable.ts";
+export * from "./control.ts";
+export {
+  deliveryView,
+  ensureSetting,
+  getWebhookDelivery,
+  listWebhookDeliveries,
+  pendingWebhookDeliveries,
+  recordDeliveryAttempt,
+  WEBHOOK_SECRET_SETTING,
+} from "./webhooks.ts";

@@ -2,6 +2,7 @@ import { ENDED_JOB_STATUSES, type GenerateRequest, type JobStatus } from "@qforg
 import { Prisma } from "./generated/prisma/client.ts";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
+import { recordBatchEvent, recordJobEvent } from "./webhooks.ts";
 
 // Job state transitions. Each one is a conditional UPDATE of the job row (locked) and, in the
 // same transaction, a move of the batch's counters: a job that runs twice, or a transition that
@@ -17,6 +18,8 @@ export interface UsageDelta {
 
 const NO_USAGE: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
 
+const ENDED_NOW = Prisma.sql`, completed_at = now()`;
+
 const COUNTER: Record<JobStatus, string> = {
   queued: "queued_count",
   active: "active_count",
@@ -27,6 +30,8 @@ const COUNTER: Record<JobStatus, string> = {
 
 export interface TransitionResult {
   prevStatus: JobStatus;
+  /** The job's status after the move. */
+  status: JobStatus;
   tenantId: string;
   batchId: string | null;
   request: GenerateRequest;
@@ -35,6 +40,11 @@ export interface TransitionResult {
   batchStatus: string | null;
   /** True for the one transition that ended the batch's last job. */
   batchEnded: boolean;
+  /**
+   * Webhook deliveries this transition created (outbox rows, committed with it): the caller
+   * queues them on the `webhooks` queue (`enqueueWebhookDeliveries`).
+   */
+  webhookDeliveries: string[];
 }
 
 async function transition(
@@ -89,7 +99,7 @@ async function transition(
           WHEN status = 'queued' THEN 'in_progress'::"BatchStatus"
           ELSE status END,
         completed_at = CASE
-          WHEN status IN ('queued', 'in_progress') AND ${ending}
+          WHEN status IN ('queued', 'in_progress', 'cancelled') AND ${ending}
                AND completed_count + failed_count + cancelled_count + 1 >= total
             THEN now()
           ELSE completed_at END
@@ -104,30 +114,62 @@ async function transition(
   }
   return {
     prevStatus: row.prev_status,
+    status: to,
     tenantId: row.tenant_id,
     batchId: row.batch_id,
     request: row.request,
     attempts: row.attempts,
     batchStatus,
     batchEnded,
+    webhookDeliveries: [],
   };
+}
+
+/** Records the webhook events of a transition that just happened, in its transaction. */
+async function withEvents(
+  tx: Tx,
+  jobId: string,
+  result: TransitionResult | null,
+): Promise<TransitionResult | null> {
+  if (!result || result.prevStatus === result.status) return result;
+  const ids = await recordJobEvent(tx, jobId, result.status);
+  if (result.batchEnded && result.batchId)
+    ids.push(...(await recordBatchEvent(tx, result.batchId)));
+  result.webhookDeliveries = ids;
+  return result;
+}
+
+/** Whether the job belongs to a batch that has been cancelled. */
+async function inCancelledBatch(tx: Tx, jobId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ status: string }[]>`
+    SELECT b.status::text AS status FROM jobs j JOIN batches b ON b.id = j.batch_id
+    WHERE j.id = ${jobId}::uuid`;
+  return rows[0]?.status === "cancelled";
 }
 
 /**
  * queued → active at the start of an attempt (also active → active when a stalled attempt is
- * picked up again). Null when the job is gone or has already ended: nothing to run.
+ * picked up again). Null when the job is gone or has already ended: nothing to run. A job of a
+ * cancelled batch is cancelled instead (result `status: "cancelled"`): it must make no call.
  */
 export function markJobActive(db: Database, jobId: string): Promise<TransitionResult | null> {
-  return db.$transaction((tx) =>
-    transition(
+  return db.$transaction(async (tx) => {
+    if (await inCancelledBatch(tx, jobId)) {
+      return withEvents(
+        tx,
+        jobId,
+        await transition(tx, jobId, ["queued", "active"], "cancelled", ENDED_NOW, NO_USAGE),
+      );
+    }
+    return transition(
       tx,
       jobId,
       ["queued", "active"],
       "active",
       Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = j.attempts + 1`,
       NO_USAGE,
-    ),
-  );
+    );
+  });
 }
 
 /** active → queued: the attempt failed and BullMQ will try again later. */
@@ -186,7 +228,7 @@ export function completeJob(
       })),
       skipDuplicates: true,
     });
-    return result;
+    return withEvents(tx, jobId, result);
   });
 }
 
@@ -197,16 +239,48 @@ export function failJob(
   error: { code: string; message: string },
   usage: UsageDelta = NO_USAGE,
 ): Promise<TransitionResult | null> {
-  return db.$transaction((tx) =>
-    transition(
+  return db.$transaction(async (tx) =>
+    withEvents(
       tx,
       jobId,
-      ["queued", "active"],
-      "failed",
-      Prisma.sql`, completed_at = now(), error_code = ${error.code}, error_message = ${error.message.slice(0, 2000)}`,
-      usage,
+      await transition(
+        tx,
+        jobId,
+        ["queued", "active"],
+        "failed",
+        Prisma.sql`, completed_at = now(), error_code = ${error.code}, error_message = ${error.message.slice(0, 2000)}`,
+        usage,
+      ),
     ),
   );
+}
+
+/**
+ * queued/active → cancelled: an attempt that stopped because its batch was cancelled (it keeps
+ * no questions; its calls count in usage), or `POST /jobs/{id}/cancel` with `from: ["queued"]`.
+ */
+export function markJobCancelled(
+  db: Database,
+  jobId: string,
+  usage: UsageDelta = NO_USAGE,
+  from: readonly JobStatus[] = ["queued", "active"],
+): Promise<TransitionResult | null> {
+  return db.$transaction(async (tx) =>
+    withEvents(tx, jobId, await transition(tx, jobId, from, "cancelled", ENDED_NOW, usage)),
+  );
+}
+
+/**
+ * Whether a running attempt may make another provider call: its job is still active and its
+ * batch (if any) has not been cancelled.
+ */
+export async function jobMayContinue(db: Database, jobId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ job: string; batch: string | null }[]>`
+    SELECT j.status::text AS job, b.status::text AS batch
+    FROM jobs j LEFT JOIN batches b ON b.id = j.batch_id
+    WHERE j.id = ${jobId}::uuid`;
+  const row = rows[0];
+  return row !== undefined && row.job === "active" && row.batch !== "cancelled";
 }
 
 /** Adds one provider call to its key's row for the UTC day. */

@@ -33,6 +33,19 @@ export function isGenerationError(e: unknown): e is GenerationError {
   return e instanceof GenerationError;
 }
 
+/** The attempt stopped before a further call because `shouldContinue` said no (e.g. cancelled). */
+export class GenerationCancelled extends Error {
+  readonly code = "cancelled" as const;
+  constructor() {
+    super("stopped: the job no longer wants further calls");
+    this.name = "GenerationCancelled";
+  }
+}
+
+export function isGenerationCancelled(e: unknown): e is GenerationCancelled {
+  return e instanceof GenerationCancelled;
+}
+
 /** Top-up calls allowed, per provider attempt, beyond those the count needs. */
 export const MAX_EXTRA_CALLS = 3;
 
@@ -42,6 +55,11 @@ export interface GenerateOptions {
   questionsPerCall: number;
   /** Called after every provider call, successful or not, e.g. to record usage. */
   onCall?: (call: CallRecord) => Promise<void> | void;
+  /**
+   * Asked before every call after the first; false ends the attempt with GenerationCancelled.
+   * The call in flight always finishes: this only prevents the next one.
+   */
+  shouldContinue?: () => Promise<boolean>;
   signal?: AbortSignal;
 }
 
@@ -60,7 +78,7 @@ export async function generateQuestions(options: GenerateOptions): Promise<{
   questions: GeneratedQuestion[];
   calls: CallRecord[];
 }> {
-  const { request, client, questionsPerCall, onCall, signal } = options;
+  const { request, client, questionsPerCall, onCall, shouldContinue, signal } = options;
   const count = request.question_count;
   const kept: GeneratedQuestion[] = [];
   const seen = new Set<string>();
@@ -79,6 +97,9 @@ export async function generateQuestions(options: GenerateOptions): Promise<{
         `${client.keyId}: ${kept.length} of ${count} usable questions after ${calls.length} calls` +
           (unusable > 0 ? ` (${unusable} answers had no usable JSON)` : ""),
       );
+    }
+    if (calls.length > 0 && shouldContinue && !(await shouldContinue())) {
+      throw new GenerationCancelled();
     }
     const ask = Math.min(questionsPerCall, count - kept.length);
     const started = Date.now();

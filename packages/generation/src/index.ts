@@ -3,7 +3,9 @@ export { parseModelAnswer, extractQuestionList } from "./parse.ts";
 export type { ParsedQuestion, ParseResult } from "./parse.ts";
 export {
   generateQuestions,
+  GenerationCancelled,
   GenerationError,
+  isGenerationCancelled,
   isGenerationError,
   MAX_EXTRA_CALLS,
 } from "./generate.ts";
