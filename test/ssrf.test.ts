@@ -44,7 +44,9 @@ async function privateName(): Promise<{ name: string; address: string }> {
     const found = answers.find((a) => !isPublicAddress(a.address));
     if (found) return { name, address: found.address };
   }
-  throw new Error("no name on this machine resolves to a non-public address; add one to /etc/hosts");
+  throw new Error(
+    "no name on this machine resolves to a non-public address; add one to /etc/hosts",
+  );
 }
 
 const item = { role: "Backend Engineer", difficulty: "easy", question_count: 1 };
@@ -116,7 +118,7 @@ test("a public address is accepted", async () => {
     body: { ...item, webhook_url: "https://93.184.216.34/hook" },
   });
   expect(res.status).toBe(202);
-  expect(
-    (await sys.db.job.findUnique({ where: { id: res.body.id } }))?.webhookUrl,
-  ).toBe("https://93.184.216.34/hook");
+  expect((await sys.db.job.findUnique({ where: { id: res.body.id } }))?.webhookUrl).toBe(
+    "https://93.184.216.34/hook",
+  );
 });

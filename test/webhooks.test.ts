@@ -117,9 +117,9 @@ test("a batch's batch.completed arrives once, with the final batch", async () =>
     (await sys.call(`/api/v1/batches/${batch.body.id}`, { key: ALICE })).body,
   );
   const log = await sys.call(`/api/v1/batches/${batch.body.id}/webhooks`, { key: ALICE });
-  expect(log.body.data.map((d: { event: string; status: string }) => [d.event, d.status])).toEqual(
-    [["batch.completed", "delivered"]],
-  );
+  expect(log.body.data.map((d: { event: string; status: string }) => [d.event, d.status])).toEqual([
+    ["batch.completed", "delivered"],
+  ]);
   expect((await sys.call(`/api/v1/batches/${batch.body.id}/webhooks`, { key: BOB })).status).toBe(
     404,
   );

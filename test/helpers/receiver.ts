@@ -42,9 +42,7 @@ export async function startReceiver(): Promise<Receiver> {
       });
       const next = scripts.get(path)?.shift() ?? 200;
       const answer = typeof next === "number" ? { status: next } : next;
-      res
-        .writeHead(answer.status, answer.location ? { location: answer.location } : {})
-        .end("ok");
+      res.writeHead(answer.status, answer.location ? { location: answer.location } : {}).end("ok");
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
