@@ -40,6 +40,8 @@ export interface TransitionResult {
   batchStatus: string | null;
   /** True for the one transition that ended the batch's last job. */
   batchEnded: boolean;
+  /** The job's own webhook_url (lone jobs). */
+  webhookUrl: string | null;
   /**
    * Webhook deliveries this transition created (outbox rows, committed with it): the caller
    * queues them on the `webhooks` queue (`enqueueWebhookDeliveries`).
@@ -62,6 +64,7 @@ async function transition(
       batch_id: string | null;
       request: GenerateRequest;
       attempts: number;
+      webhook_url: string | null;
     }[]
   >`
     WITH prev AS (SELECT id, status FROM jobs WHERE id = ${jobId}::uuid FOR UPDATE)
@@ -73,7 +76,8 @@ async function transition(
       ${set}
     FROM prev
     WHERE j.id = prev.id AND prev.status::text IN (${Prisma.join(from)})
-    RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id::text, j.request, j.attempts`;
+    RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id::text, j.request, j.attempts,
+      j.webhook_url`;
   const row = rows[0];
   if (!row) return null;
 
@@ -121,6 +125,7 @@ async function transition(
     attempts: row.attempts,
     batchStatus,
     batchEnded,
+    webhookUrl: row.webhook_url,
     webhookDeliveries: [],
   };
 }
@@ -132,7 +137,11 @@ async function withEvents(
   result: TransitionResult | null,
 ): Promise<TransitionResult | null> {
   if (!result || result.prevStatus === result.status) return result;
-  const ids = await recordJobEvent(tx, jobId, result.status);
+  // Only lone jobs with a webhook_url, and batch ends, cost a query here.
+  const ids =
+    result.batchId === null && result.webhookUrl
+      ? await recordJobEvent(tx, jobId, result.status)
+      : [];
   if (result.batchEnded && result.batchId)
     ids.push(...(await recordBatchEvent(tx, result.batchId)));
   result.webhookDeliveries = ids;
@@ -140,8 +149,8 @@ async function withEvents(
 }
 
 /** Whether the job belongs to a batch that has been cancelled. */
-async function inCancelledBatch(tx: Tx, jobId: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ status: string }[]>`
+async function inCancelledBatch(db: Database, jobId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ status: string }[]>`
     SELECT b.status::text AS status FROM jobs j JOIN batches b ON b.id = j.batch_id
     WHERE j.id = ${jobId}::uuid`;
   return rows[0]?.status === "cancelled";
@@ -152,24 +161,23 @@ async function inCancelledBatch(tx: Tx, jobId: string): Promise<boolean> {
  * picked up again). Null when the job is gone or has already ended: nothing to run. A job of a
  * cancelled batch is cancelled instead (result `status: "cancelled"`): it must make no call.
  */
-export function markJobActive(db: Database, jobId: string): Promise<TransitionResult | null> {
-  return db.$transaction(async (tx) => {
-    if (await inCancelledBatch(tx, jobId)) {
-      return withEvents(
-        tx,
-        jobId,
-        await transition(tx, jobId, ["queued", "active"], "cancelled", ENDED_NOW, NO_USAGE),
-      );
-    }
-    return transition(
+export async function markJobActive(db: Database, jobId: string): Promise<TransitionResult | null> {
+  // Outside the transaction, which stays as short as before: a cancel that commits just after
+  // this read lets the attempt make its first call, the "call in flight"; `jobMayContinue`
+  // stops the next.
+  if (await inCancelledBatch(db, jobId)) {
+    return markJobCancelled(db, jobId);
+  }
+  return db.$transaction((tx) =>
+    transition(
       tx,
       jobId,
       ["queued", "active"],
       "active",
       Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = j.attempts + 1`,
       NO_USAGE,
-    );
-  });
+    ),
+  );
 }
 
 /** active → queued: the attempt failed and BullMQ will try again later. */
