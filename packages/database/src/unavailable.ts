@@ -24,7 +24,7 @@ const CODES = new Set([
 ]);
 
 const MESSAGES =
-  /Stream isn't writeable|enableOfflineQueue|Connection is closed|Command timed out|connect ECONNREFUSED|Can't reach database|Connection terminated|Query read timeout|timeout exceeded when trying to connect|Reached the max retries per request|the database system is (starting up|shutting down)|terminating connection due to administrator command|Client has encountered a connection error/i;
+  /Stream isn't writeable|enableOfflineQueue|Connection is closed|Command timed out|connect ECONNREFUSED|Can't reach database|Connection terminated|Query read timeout|timeout exceeded when trying to connect|Reached the max retries per request|the database system is (starting up|shutting down)|terminating connection due to administrator command|Client has encountered a connection error|Server has closed the connection/i;
 
 export function isStoreUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
