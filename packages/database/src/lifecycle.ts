@@ -20,6 +20,9 @@ const NO_USAGE: UsageDelta = { providerCalls: 0, promptTokens: 0, completionToke
 
 const ENDED_NOW = Prisma.sql`, completed_at = now()`;
 
+const NOT_IN_CANCELLED_BATCH = Prisma.sql`AND NOT EXISTS (
+  SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')`;
+
 const COUNTER: Record<JobStatus, string> = {
   queued: "queued_count",
   active: "active_count",
@@ -56,6 +59,8 @@ async function transition(
   to: JobStatus,
   set: Prisma.Sql,
   usage: UsageDelta,
+  /** A further condition on the job row `j`. */
+  where: Prisma.Sql = Prisma.empty,
 ): Promise<TransitionResult | null> {
   const rows = await tx.$queryRaw<
     {
@@ -75,7 +80,7 @@ async function transition(
       completion_tokens = j.completion_tokens + ${usage.completionTokens}
       ${set}
     FROM prev
-    WHERE j.id = prev.id AND prev.status::text IN (${Prisma.join(from)})
+    WHERE j.id = prev.id AND prev.status::text IN (${Prisma.join(from)}) ${where}
     RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id::text, j.request, j.attempts,
       j.webhook_url`;
   const row = rows[0];
@@ -162,13 +167,7 @@ async function inCancelledBatch(db: Database, jobId: string): Promise<boolean> {
  * cancelled batch is cancelled instead (result `status: "cancelled"`): it must make no call.
  */
 export async function markJobActive(db: Database, jobId: string): Promise<TransitionResult | null> {
-  // Outside the transaction, which stays as short as before: a cancel that commits just after
-  // this read lets the attempt make its first call, the "call in flight"; `jobMayContinue`
-  // stops the next.
-  if (await inCancelledBatch(db, jobId)) {
-    return markJobCancelled(db, jobId);
-  }
-  return db.$transaction((tx) =>
+  const started = await db.$transaction((tx) =>
     transition(
       tx,
       jobId,
@@ -176,8 +175,14 @@ export async function markJobActive(db: Database, jobId: string): Promise<Transi
       "active",
       Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = j.attempts + 1`,
       NO_USAGE,
+      NOT_IN_CANCELLED_BATCH,
     ),
   );
+  if (started) return started;
+  // Rare: the job has ended, is gone, or its batch was cancelled. A cancel that commits after
+  // the start lets the attempt make its first call, the "call in flight"; `jobMayContinue`
+  // stops the next one.
+  return (await inCancelledBatch(db, jobId)) ? markJobCancelled(db, jobId) : null;
 }
 
 /** active → queued: the attempt failed and BullMQ will try again later. */
