@@ -9,10 +9,14 @@ import type { Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
 import { bearerAuth } from "./auth.ts";
 import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
+import { createControl } from "./control.ts";
+import { controlRouter } from "./routes/control.ts";
 import { jobsRouter } from "./routes/jobs.ts";
 import { providersRouter } from "./routes/providers.ts";
 import { submissionsRouter } from "./routes/submissions.ts";
+import { webhooksRouter } from "./routes/webhooks.ts";
 import { createSubmitter } from "./submit.ts";
+import { createWebhookUrlCheck, webhookSecrets } from "./webhooks.ts";
 
 export interface AppDeps {
   config: Config;
@@ -22,6 +26,8 @@ export interface AppDeps {
   listener: ChangeListener;
   /** The queue new generation jobs go to. */
   queueFor: () => Queue;
+  /** Any queue by name (webhooks; provider queues for cancel and retry). */
+  queueNamed: (name: string) => Queue;
   logger: Logger;
 }
 
@@ -155,9 +161,20 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   const submitter = createSubmitter(config, db, deps.queueFor);
-  api.use(submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix }));
+  const checkWebhookUrl = createWebhookUrlCheck(config);
+  api.use(
+    submissionsRouter({
+      db,
+      submitter,
+      listener,
+      queuePrefix: config.queuePrefix,
+      checkWebhookUrl,
+    }),
+  );
   api.use(jobsRouter(db));
   api.use(providersRouter(config, redis));
+  api.use(controlRouter(createControl(config, db, deps.queueFor, deps.queueNamed, logger)));
+  api.use(webhooksRouter(db, webhookSecrets(config, db)));
   app.use("/api/v1", api);
 
   app.use((req, res) => {

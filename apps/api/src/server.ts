@@ -55,14 +55,33 @@ export async function startApi(
   // The request-path connection refuses commands while disconnected (fail fast → 503), so give
   // it its first connection before serving; if Redis is down at start, /readyz says so.
   await waitReady(redis, 5000);
-  const queue = new Queue(entryQueueName(config), {
-    connection: redis,
-    prefix: config.queuePrefix,
-    skipWaitingForReady: true,
-  });
-  queue.on("error", (err) => logger.warn({ err }, "queue connection error"));
+  // One Queue object per queue this process writes to (entry queue, webhooks; cancel and retry
+  // also remove jobs from any provider queue), made on first use.
+  const queues = new Map<string, Queue>();
+  const queueNamed = (name: string): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, {
+        connection: redis,
+        prefix: config.queuePrefix,
+        skipWaitingForReady: true,
+      });
+      q.on("error", (err) => logger.warn({ err }, "queue connection error"));
+      queues.set(name, q);
+    }
+    return q;
+  };
+  const entry = queueNamed(entryQueueName(config));
 
-  const app = createApp({ config, db, redis, listener, queueFor: () => queue, logger });
+  const app = createApp({
+    config,
+    db,
+    redis,
+    listener,
+    queueFor: () => entry,
+    queueNamed,
+    logger,
+  });
   const server = app.listen(listen.port ?? config.port, listen.host ?? config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -85,7 +104,7 @@ export async function startApi(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await queue.close().catch(() => {});
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
       await listener.close();
       redis.disconnect();
       await db.$disconnect();

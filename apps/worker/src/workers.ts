@@ -5,10 +5,11 @@ import type { Logger } from "@qforge/logger";
 import { GenerationCache } from "@qforge/cache";
 import { Orchestrator } from "@qforge/orchestrator";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
-import { createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
+import { createRedis, GENERATE_JOB, GenerateJobData, WEBHOOKS_QUEUE } from "@qforge/queues";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { providerKeys } from "./providers.ts";
+import { startWebhookWorker, webhookOutbox, webhookSecrets } from "./webhooks.ts";
 
 export interface WorkerSystem {
   workers: Worker[];
@@ -42,6 +43,13 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   const served = PROVIDER_NAMES.filter(
     (q: ProviderName) => !config.workerQueues || config.workerQueues.includes(q),
   );
+  // Webhooks: transitions queue the deliveries they commit on this queue.
+  const webhooksQueue = new Queue(WEBHOOKS_QUEUE, {
+    connection: publisher,
+    prefix: config.queuePrefix,
+  });
+  webhooksQueue.on("error", (err) => logger.warn({ err }, "webhooks queue error"));
+  const outbox = webhookOutbox(webhooksQueue, logger);
 
   const workers = served.map((provider) => {
     const processor = createGenerationProcessor(provider, {
@@ -52,6 +60,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       cache: new GenerationCache(publisher, config.queuePrefix, config.cacheTtlSeconds),
       queues,
       logger,
+      outbox,
     });
     const worker = new Worker(
       provider,
@@ -94,14 +103,27 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       failJob(db, parsed.data.jobId, {
         code: "internal",
         message: err.message.slice(0, 500),
-      }).catch((e: unknown) =>
-        logger.error({ err: e, jobId: parsed.data.jobId }, "could not record failure"),
-      );
+      })
+        .then((t) => outbox.enqueue(t?.webhookDeliveries ?? []))
+        .catch((e: unknown) =>
+          logger.error({ err: e, jobId: parsed.data.jobId }, "could not record failure"),
+        );
     });
     return worker;
   });
+  const delivery =
+    !config.workerQueues || config.workerQueues.includes(WEBHOOKS_QUEUE)
+      ? startWebhookWorker(config, db, connection, logger, webhookSecrets(config, db))
+      : undefined;
+  if (delivery) workers.push(delivery.worker);
   const housekeeping = startHousekeeping(config, db, publisher, logger);
-  logger.info({ queues: served, concurrency: config.workerConcurrency }, "workers started");
+  logger.info(
+    {
+      queues: delivery ? [...served, WEBHOOKS_QUEUE] : served,
+      concurrency: config.workerConcurrency,
+    },
+    "workers started",
+  );
 
   return {
     workers,
@@ -116,6 +138,8 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
         await Promise.all(workers.map((w) => w.close(true))).catch(() => {});
       }
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      await delivery?.close();
+      await webhooksQueue.close().catch(() => {});
       connection.disconnect();
       publisher.disconnect();
     },

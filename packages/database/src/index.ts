@@ -10,3 +10,13 @@ export { isStoreUnavailable } from "./unavailable.ts";
 export { findReusableQuestions, roleKey } from "./reuse.ts";
 export { BANK_ROLES, matchBankRole } from "./bank/roles.ts";
 export { CURATED_BANK } from "./bank/curated.ts";
+export * from "./control.ts";
+export {
+  deliveryView,
+  ensureSetting,
+  getWebhookDelivery,
+  listWebhookDeliveries,
+  pendingWebhookDeliveries,
+  recordDeliveryAttempt,
+  WEBHOOK_SECRET_SETTING,
+} from "./webhooks.ts";

@@ -35,9 +35,19 @@ export const GenerateJobData = z.object({
 export type GenerateJobData = z.infer<typeof GenerateJobData>;
 export type GenerateJobInput = z.input<typeof GenerateJobData>;
 
-/** The BullMQ id of a job after `hop` moves: the first keeps the qforge id itself. */
-export function bullJobId(jobId: string, hop: number): string {
-  return hop === 0 ? jobId : `${jobId}.${hop}`;
+/**
+ * The BullMQ id of a job after `hop` moves. `from` identifies the BullMQ job it moves from (its
+ * id and creation time): the same stage run twice adds the same next job (BullMQ ignores the
+ * second), while a job queued anew later (a retry) never collides with one kept from before.
+ */
+export function bullJobId(
+  jobId: string,
+  hop: number,
+  from?: { id: string; timestamp: number },
+): string {
+  if (hop === 0) return jobId;
+  const stamp = from ? `.${from.timestamp.toString(36)}` : "";
+  return `${jobId}.${hop}${stamp}`;
 }
 
 /** Lower runs first: lone jobs (a person waiting) ahead of batch items. */

@@ -1,3 +1,4 @@
 export { createRedis, type ConnectionRole } from "./connection.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";
+export * from "./webhooks.ts";
