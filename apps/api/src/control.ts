@@ -96,8 +96,10 @@ export function createControl(
       if (!isId(batchId)) return { outcome: "not_found" };
       const failed = await db.job.findMany({
         where: { batchId, tenantId, status: "failed" },
-        select: { id: true },
+        select: { id: true, attempts: true },
       });
+      // A retried job starts a fresh set of JOB_ATTEMPTS; its `attempts` keeps counting on.
+      const attemptsMade = new Map(failed.map((j) => [j.id, j.attempts]));
       await removeEntries(failed.map((j) => j.id));
       const result = await retryFailedJobs(db, tenantId, batchId);
       if (result.outcome !== "retried" || result.jobIds.length === 0) return result;
@@ -110,7 +112,7 @@ export function createControl(
           await queue.addBulk(
             result.jobIds.slice(i, i + CHUNK).map((id) => ({
               name: GENERATE_JOB,
-              data: { jobId: id },
+              data: { jobId: id, attemptBase: attemptsMade.get(id) ?? 0 },
               opts: generateJobOptions({
                 jobId: id,
                 lone: false,

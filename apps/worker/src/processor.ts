@@ -216,7 +216,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
 
     /** queued → active for a job answered without a provider; false when it must not run. */
     const start = async (): Promise<boolean> => {
-      const started = await markJobActive(db, jobId, data.attempt);
+      const started = await markJobActive(db, jobId, data.attemptBase + data.attempt);
       if (started?.status === "active") return true;
       // cancel: a job of a cancelled batch is cancelled here instead of started.
       await publish(jobId, "cancelled", started);
@@ -284,10 +284,12 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       throw error;
     }
 
-    const started = await markJobActive(db, jobId, data.attempt).catch(async (error: unknown) => {
-      await router.release().catch(() => {});
-      throw error;
-    });
+    const started = await markJobActive(db, jobId, data.attemptBase + data.attempt).catch(
+      async (error: unknown) => {
+        await router.release().catch(() => {});
+        throw error;
+      },
+    );
     if (!started || started.status !== "active") {
       // cancel: a job of a cancelled batch is cancelled here instead of started.
       await router.release();

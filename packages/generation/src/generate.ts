@@ -136,7 +136,6 @@ export type GenerateOptions = {
     }
 );
 
-
 const errorKindOf = (e: unknown): ProviderErrorKind | undefined => {
   const kind = (e as { kind?: unknown } | null)?.kind;
   return typeof kind === "string" ? (kind as ProviderErrorKind) : undefined;

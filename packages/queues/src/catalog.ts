@@ -28,6 +28,8 @@ export const PartialQuestion = z.object({
 export const GenerateJobData = z.object({
   jobId: z.uuid(),
   attempt: z.number().int().min(1).default(1),
+  /** Attempts made before this run (a retried job keeps counting). */
+  attemptBase: z.number().int().min(0).default(0),
   hop: z.number().int().min(0).default(0),
   failures: z.record(z.string(), z.object({ code: z.string(), message: z.string() })).default({}),
   partial: z.array(PartialQuestion).default([]),
