@@ -1,3 +1,4 @@
+import { delayOnOutage } from "./outage.ts";
 import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
@@ -126,9 +127,12 @@ export function startWebhookWorker(
   const processor = createDeliveryProcessor({ db, sender, secrets, logger });
   const worker = new Worker(
     WEBHOOKS_QUEUE,
-    async (job) => {
+    async (job, token) => {
       if (job.name !== DELIVER_JOB) throw new UnrecoverableError(`unknown job name ${job.name}`);
-      await processor(job);
+      // An outage of our own store spends none of the delivery's attempts.
+      await processor(job).catch((error: unknown) =>
+        delayOnOutage(job, token, error, config.jobBackoffMs, logger),
+      );
     },
     {
       connection,

@@ -9,6 +9,7 @@ import { createRedis, GENERATE_JOB, GenerateJobData, WEBHOOKS_QUEUE } from "@qfo
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { providerKeys } from "./providers.ts";
+import { delayOnOutage } from "./outage.ts";
 import { startWebhookWorker, webhookOutbox, webhookSecrets } from "./webhooks.ts";
 
 export interface WorkerSystem {
@@ -66,19 +67,9 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       provider,
       async (job, token) => {
         if (job.name !== GENERATE_JOB) throw new Error(`unknown job name ${job.name}`);
-        try {
-          await processor(job);
-        } catch (error) {
-          // Postgres (or Redis) out of reach is nobody's fault: wait and try again without
-          // spending one of the job's attempts.
-          if (isStoreUnavailable(error) && token) {
-            logger.warn({ err: error, jobId: job.id }, "store unavailable; job delayed");
-            const delay = config.jobBackoffMs + Math.floor(Math.random() * config.jobBackoffMs);
-            await job.moveToDelayed(Date.now() + delay, token);
-            throw new DelayedError();
-          }
-          throw error;
-        }
+        await processor(job).catch((error: unknown) =>
+          delayOnOutage(job, token, error, config.jobBackoffMs, logger),
+        );
       },
       {
         connection,
