@@ -7,3 +7,5 @@ export { batchView, jobView, questionView } from "./views.ts";
 export { migrate, MigrationError } from "./migrate.ts";
 export { seedBank } from "./seed.ts";
 export { isStoreUnavailable } from "./unavailable.ts";
+export { CURATED_BANK, type BankEntry, type RoleBank } from "./bank/curated.ts";
+export { BANK_ROLES, matchBankRole, type BankRole } from "./bank/roles.ts";
