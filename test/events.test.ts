@@ -18,7 +18,7 @@ let sys: TestSystem;
 let other: ApiServer;
 
 beforeAll(async () => {
-  fake = await startFakeProvider({ defaultBehaviour: { kind: "questions", latencyMs: 150 } });
+  fake = await startFakeProvider({ defaultBehaviour: { kind: "questions", latencyMs: 300 } });
   sys = await startSystem({
     API_KEYS: `${ALICE},${BOB}`,
     GROQ_API_KEY: "gsk_fake_events_key_0000000000000",
@@ -40,7 +40,7 @@ test("progress on connect and as jobs end, then end with the final batch, on ano
   const created = await sys.call("/api/v1/batches", {
     method: "POST",
     key: ALICE,
-    body: { items: [item, item, item, item, item, item] },
+    body: { items: Array.from({ length: 8 }, () => item) },
   });
   expect(created.status).toBe(202);
   const id = created.body.id as string;
@@ -59,12 +59,15 @@ test("progress on connect and as jobs end, then end with the final batch, on ano
 
   const final = JSON.parse(end.data);
   expect(final.status).toBe("completed");
-  expect(final.counts).toMatchObject({ total: 6, completed: 6, queued: 0, active: 0 });
+  expect(final.counts).toMatchObject({ total: 8, completed: 8, queued: 0, active: 0 });
   // The same JSON as GET /batches/{id}.
   expect(final).toEqual((await sys.call(`/api/v1/batches/${id}`, { key: ALICE })).body);
   // `end` is the last event; every event before it is progress with a valid batch, counts
   // never going backwards.
   expect(stream.events.at(-1)).toBe(end);
+  // Progress arrived while jobs ended (the batch runs for over a second at 2 jobs x 300 ms at a
+  // time; the safety re-read alone would come only every 5 s).
+  expect(stream.events.length).toBeGreaterThan(2);
   let ended = -1;
   for (const e of stream.events.slice(0, -1)) {
     expect(e.event).toBe("progress");

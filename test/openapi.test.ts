@@ -1,3 +1,4 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CreateBatchBody, GenerateBody, GenerateRequest } from "@qforge/schemas";
@@ -71,6 +72,13 @@ test("OpenAPI 3.1 with every route of the contract, bearer auth and problem resp
   // Every $ref points at something.
   const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
   for (const ref of refs) expect(() => resolveRef(doc, JSON.parse(`{${ref}}`))).not.toThrow();
+});
+
+test("the document is valid OpenAPI 3.1 (checked against the official schema)", async () => {
+  const validator = new Validator();
+  const result = await validator.validate(structuredClone(doc));
+  expect(result.errors ?? [], JSON.stringify(result.errors, null, 1)).toEqual([]);
+  expect(result.valid).toBe(true);
 });
 
 /** Every method and path the Express app answers, from its router stack. */

@@ -180,7 +180,7 @@ export const OPERATIONS: readonly Operation[] = [
         content: {
           "text/event-stream": {
             schema: { type: "string" },
-            itemSchema: {
+            "x-itemSchema": {
               type: "object",
               properties: {
                 event: { enum: ["progress", "end"] },
