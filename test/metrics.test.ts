@@ -85,6 +85,20 @@ test("jobs by state, queue depths, HTTP requests and latency", async () => {
     .find((l) => l.startsWith(`qforge_http_request_duration_seconds_sum${series} `));
   expect(Number(sumLine?.split(" ")[1])).toBeGreaterThan(0);
 
+  // Provider keys as the workers share them in Redis (as GET /providers shows them).
+  const key = { provider: "groq", key: "groq#1" };
+  const breaker = m.get("qforge_provider_breaker_state");
+  expect(Number(sample(breaker, { ...key, state: "closed" })?.value)).toBe(1);
+  expect(Number(sample(breaker, { ...key, state: "open" })?.value)).toBe(0);
+  expect(Number(sample(m.get("qforge_provider_key_enabled"), key)?.value)).toBe(1);
+  const usage = m.get("qforge_provider_usage_today");
+  expect(Number(sample(usage, { ...key, kind: "requests" })?.value)).toBeGreaterThanOrEqual(1);
+  expect(Number(sample(usage, { ...key, kind: "tokens" })?.value)).toBeGreaterThan(0);
+  expect(sample(m.get("qforge_provider_quota_used_percent"), key)).toBeDefined();
+  expect(sample(m.get("qforge_provider_key_health"), key)).toBeDefined();
+  // The API key itself never appears.
+  expect(text).not.toContain("gsk_fake_metrics_key");
+
   // Node's own (prom-client defaults), prefixed too.
   expect(m.has("qforge_process_cpu_user_seconds_total")).toBe(true);
 });

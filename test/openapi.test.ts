@@ -1,4 +1,5 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CreateBatchBody, GenerateBody, GenerateRequest } from "@qforge/schemas";
@@ -17,7 +18,13 @@ let doc: any;
 beforeAll(async () => {
   // Workers off: accepted samples stay queued; only acceptance is checked here.
   sys = await startSystem(
-    { API_KEYS: KEY, ADMIN_PASSWORD: "openapi-admin-pw" },
+    {
+      API_KEYS: KEY,
+      ADMIN_PASSWORD: "openapi-admin-pw",
+      // Configured (so GET /providers lists it) but never called: no workers here.
+      GROQ_API_KEY: "gsk_fake_openapi_key_000000000000",
+      GROQ_BASE_URL: "http://127.0.0.1:9",
+    },
     { workers: false },
   );
   const res = await fetch(`${sys.api.url}/openapi.json`); // public: no key
@@ -213,4 +220,36 @@ test("what the document forbids, the API refuses with 400, creating nothing", as
     expect(res.status, `${path}: ${what}`).toBe(400);
   }
   expect(await sys.db.job.count()).toBe(before);
+});
+
+test("the API's answers match the response schemas in the document", async () => {
+  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+  ajv.addSchema(doc, "openapi");
+  const check = (name: string, value: unknown) => {
+    const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
+    if (!validate) throw new Error(`no schema ${name}`);
+    expect(validate(value), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+  };
+  const generate = { role: "Analyst", difficulty: "easy", question_count: 2, categories: ["SQL"] };
+  const job = await post("/api/v1/questions/generate", generate);
+  check("Job", job.body);
+  const batch = await post("/api/v1/batches", { items: [generate], metadata: { team: "t" } });
+  check("Batch", batch.body);
+  check("Batch", (await sys.call(`/api/v1/batches/${batch.body.id}`, { key: KEY })).body);
+  check("Job", (await sys.call(`/api/v1/jobs/${job.body.id}`, { key: KEY })).body);
+  check("BatchPage", (await sys.call("/api/v1/batches?limit=2", { key: KEY })).body);
+  const jobs = await sys.call(`/api/v1/batches/${batch.body.id}/jobs`, { key: KEY });
+  check("JobPage", jobs.body);
+  const providers = await sys.call("/api/v1/providers", { key: KEY });
+  expect(providers.status).toBe(200);
+  expect(providers.body.data.length).toBeGreaterThan(0);
+  check("Providers", providers.body);
+  for (const res of [
+    await sys.call("/api/v1/jobs/not-an-id", { key: KEY }),
+    await sys.call("/api/v1/batches"),
+    await post("/api/v1/batches", { items: [] }),
+  ]) {
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    check("Problem", res.body);
+  }
 });

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
+import { readProviderStatus } from "@qforge/orchestrator";
 import { BATCH_STATUSES, JOB_STATUSES } from "@qforge/schemas";
 import { routeTemplate } from "./openapi.ts";
 
@@ -134,8 +135,60 @@ export const queueMetrics: MetricsModule = (registry, { queues }) => {
   });
 };
 
+/**
+ * Per provider key, the state the workers share in Redis (the same read as GET /providers):
+ * breaker, health, today's usage and its share of the tightest daily limit.
+ */
+export const providerStateMetrics: MetricsModule = (registry, { redis, config }) => {
+  // One read per scrape for all of the gauges below (prom-client collects them concurrently).
+  const read = cached(2_000, () => readProviderStatus(redis, config));
+  type Key = NonNullable<Awaited<ReturnType<typeof read>>>[number]["keys"][number];
+  const perKey = (
+    name: string,
+    help: string,
+    extraLabel: string | undefined,
+    fill: (set: (labels: Record<string, string>, v: number) => void, key: Key) => void,
+  ) =>
+    new Gauge({
+      name: `${METRIC_PREFIX}${name}`,
+      help,
+      labelNames: ["provider", "key", ...(extraLabel ? [extraLabel] : [])],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const p of (await read()) ?? []) {
+          for (const k of p.keys) {
+            fill((labels, v) => this.set({ provider: p.name, key: k.id, ...labels }, v), k);
+          }
+        }
+      },
+    });
+  perKey("provider_breaker_state", "1 for the key's current breaker state", "state", (set, k) => {
+    for (const state of ["closed", "open", "half_open"])
+      set({ state }, k.breaker === state ? 1 : 0);
+  });
+  perKey("provider_key_enabled", "1 while the key may be used", undefined, (set, k) =>
+    set({}, k.enabled ? 1 : 0),
+  );
+  perKey("provider_key_health", "Health score 0..1", undefined, (set, k) => set({}, k.health));
+  perKey("provider_usage_today", "Usage today (UTC) by kind", "kind", (set, k) => {
+    set({ kind: "requests" }, k.usage_today.requests);
+    set({ kind: "tokens" }, k.usage_today.tokens);
+  });
+  perKey(
+    "provider_quota_used_percent",
+    "Percent of the key's tightest daily limit used today",
+    undefined,
+    (set, k) => set({}, k.usage_today.percent),
+  );
+};
+
 /** Every module /metrics serves. */
-export const METRICS_MODULES: readonly MetricsModule[] = [recordMetrics, queueMetrics];
+export const METRICS_MODULES: readonly MetricsModule[] = [
+  recordMetrics,
+  queueMetrics,
+  providerStateMetrics,
+];
 
 export interface Metrics {
   registry: Registry;

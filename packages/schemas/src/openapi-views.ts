@@ -54,6 +54,7 @@ export const ProvidersView = z.object({
     z.looseObject({
       name: z.enum(["groq", "huggingface", "openai_compat"]),
       enabled: z.boolean(),
+      model: z.string(),
       keys: z.array(ProviderKeyView),
     }),
   ),
