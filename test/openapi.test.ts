@@ -244,6 +244,24 @@ test("the API's answers match the response schemas in the document", async () =>
   expect(providers.status).toBe(200);
   expect(providers.body.data.length).toBeGreaterThan(0);
   check("Providers", providers.body);
+  check("WebhookSecret", (await sys.call("/api/v1/webhook-secret", { key: KEY })).body);
+  const deliveries = await sys.call(`/api/v1/batches/${batch.body.id}/webhooks`, { key: KEY });
+  check("WebhookDeliveryList", deliveries.body);
+  check(
+    "WebhookDeliveryList",
+    (await sys.call(`/api/v1/jobs/${job.body.id}/webhooks`, { key: KEY })).body,
+  );
+  const cancelledJob = await post(`/api/v1/jobs/${job.body.id}/cancel`, undefined);
+  expect(cancelledJob.status).toBe(200);
+  check("Job", cancelledJob.body);
+  const cancelled = await post(`/api/v1/batches/${batch.body.id}/cancel`, undefined);
+  expect(cancelled.status).toBe(200);
+  check("Batch", cancelled.body);
+  const retried = await post(`/api/v1/batches/${batch.body.id}/retry`, undefined);
+  expect(Object.keys(doc.paths["/api/v1/batches/{id}/retry"].post.responses)).toContain(
+    String(retried.status),
+  );
+  check(retried.status < 300 ? "Batch" : "Problem", retried.body);
   for (const res of [
     await sys.call("/api/v1/jobs/not-an-id", { key: KEY }),
     await sys.call("/api/v1/batches"),

@@ -56,6 +56,8 @@ const idempotent = {
   "409": problem("IdempotencyInProgress"),
   "422": problem("IdempotencyKeyReused"),
 };
+/** Cancel and retry: 409 also when the batch or job is in a state that does not allow it. */
+const control = { ...idempotent, "409": problem("StateConflict") };
 
 /** Every route of the contract (CONTRACT.md, HTTP API), in its order. */
 export const OPERATIONS: readonly Operation[] = [
@@ -147,7 +149,7 @@ export const OPERATIONS: readonly Operation[] = [
       "200": { description: "the batch", schema: "Batch" },
       ...common,
       ...notFound,
-      ...idempotent,
+      ...control,
       ...tooMany,
     },
   },
@@ -161,7 +163,7 @@ export const OPERATIONS: readonly Operation[] = [
       "200": { description: "the batch", schema: "Batch" },
       ...common,
       ...notFound,
-      ...idempotent,
+      ...control,
       ...tooMany,
     },
   },
@@ -231,7 +233,7 @@ export const OPERATIONS: readonly Operation[] = [
       "200": { description: "the job", schema: "Job" },
       ...common,
       ...notFound,
-      ...idempotent,
+      ...control,
       ...tooMany,
     },
   },
@@ -539,6 +541,10 @@ export function buildOpenApiDocument(): object {
           "a request with this Idempotency-Key is still being processed",
         ),
         IdempotencyKeyReused: problemResponse("this Idempotency-Key was used with another body"),
+        StateConflict: problemResponse(
+          "the batch or job is not in a state that allows this (e.g. it has ended), or a " +
+            "request with this Idempotency-Key is still being processed",
+        ),
         TooManyRequests: {
           ...problemResponse("more than API_RATE_LIMIT requests per minute for this key"),
           headers: { "retry-after": { description: "seconds", schema: { type: "integer" } } },
