@@ -7,10 +7,16 @@ import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
+import { ADMIN_BASE_PATH, basicAuth, bullBoardRouter } from "./admin.ts";
 import { bearerAuth } from "./auth.ts";
+import { idempotency } from "./idempotency.ts";
+import { createMetrics, type MetricsModule } from "./metrics.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
 import { createControl } from "./control.ts";
 import { controlRouter } from "./routes/control.ts";
+import { eventsRouter } from "./routes/events.ts";
 import { jobsRouter } from "./routes/jobs.ts";
 import { providersRouter } from "./routes/providers.ts";
 import { submissionsRouter } from "./routes/submissions.ts";
@@ -29,6 +35,12 @@ export interface AppDeps {
   /** Any queue by name (webhooks; provider queues for cancel and retry). */
   queueNamed: (name: string) => Queue;
   logger: Logger;
+  /** Every queue (providers and webhooks), for Bull Board and /metrics. */
+  queues?: readonly Queue[];
+  /** Aborted at shutdown: long-lived answers (SSE streams) end so the server can close. */
+  closing?: AbortSignal;
+  /** Extra /metrics modules (see metrics.ts). */
+  metricsModules?: readonly MetricsModule[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -108,6 +120,24 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  // --- operator surface: metrics, OpenAPI, Bull Board (public or basic auth; no rate limit) ---
+  const queues = deps.queues ?? [];
+  const metrics = createMetrics({ config, db, redis, queues, logger }, deps.metricsModules);
+  app.use(metrics.http);
+  app.get("/metrics", metrics.handler);
+  const openApiDocument = buildOpenApiDocument();
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApiDocument);
+  });
+  if (config.admin.password) {
+    app.use(
+      ADMIN_BASE_PATH,
+      basicAuth(config.admin.user, config.admin.password),
+      bullBoardRouter(queues),
+    );
+  }
+  // --- end of operator surface ---
+
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -149,6 +179,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(bearerAuth(config.apiKeys));
+  api.use(rateLimit({ redis, queuePrefix: config.queuePrefix, perMinute: config.apiRateLimit }));
   api.use(declaredTooLarge);
   api.use(jsonOnly);
   // strict: false — any JSON value parses; a body that is valid JSON but not an object then gets
@@ -160,6 +191,8 @@ export function createApp(deps: AppDeps): express.Express {
       type: ["application/json", "application/*+json"],
     }),
   );
+  // Every POST below (whoever adds it) honours Idempotency-Key; it needs the parsed body.
+  api.use(idempotency(redis, config.queuePrefix));
   const submitter = createSubmitter(config, db, deps.queueFor);
   const checkWebhookUrl = createWebhookUrlCheck(config);
   api.use(
@@ -175,6 +208,14 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(providersRouter(config, redis));
   api.use(controlRouter(createControl(config, db, deps.queueFor, deps.queueNamed, logger)));
   api.use(webhooksRouter(db, webhookSecrets(config, db)));
+  api.use(
+    eventsRouter({
+      db,
+      listener,
+      queuePrefix: config.queuePrefix,
+      ...(deps.closing ? { closing: deps.closing } : {}),
+    }),
+  );
   app.use("/api/v1", api);
 
   app.use((req, res) => {

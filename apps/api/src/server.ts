@@ -8,6 +8,7 @@ import {
   ChangeListener,
   createRedis,
   PROVIDER_QUEUES,
+  WEBHOOKS_QUEUE,
   type ProviderQueueName,
 } from "@qforge/queues";
 import { createApp } from "./app.ts";
@@ -73,6 +74,10 @@ export async function startApi(
   };
   const entry = queueNamed(entryQueueName(config));
 
+  // Every queue by name, for Bull Board and /metrics (the webhooks queue is filled by workers).
+  const allQueues = [...PROVIDER_QUEUES, WEBHOOKS_QUEUE].map(queueNamed);
+  const closing = new AbortController();
+
   const app = createApp({
     config,
     db,
@@ -81,6 +86,8 @@ export async function startApi(
     queueFor: () => entry,
     queueNamed,
     logger,
+    queues: allQueues,
+    closing: closing.signal,
   });
   const server = app.listen(listen.port ?? config.port, listen.host ?? config.host);
   await new Promise<void>((resolve, reject) => {
@@ -100,6 +107,7 @@ export async function startApi(
     url,
     db,
     async close() {
+      closing.abort();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
