@@ -96,6 +96,22 @@ test("jobs by state, queue depths, HTTP requests and latency", async () => {
   expect(Number(sample(usage, { ...key, kind: "tokens" })?.value)).toBeGreaterThan(0);
   expect(sample(m.get("qforge_provider_quota_used_percent"), key)).toBeDefined();
   expect(sample(m.get("qforge_provider_key_health"), key)).toBeDefined();
+  // Provider calls by outcome and their latency, counted by the workers in Redis.
+  const calls = m.get("qforge_provider_calls_total");
+  expect(calls?.type).toBe("COUNTER");
+  expect(Number(sample(calls, { ...key, outcome: "ok" })?.value)).toBe(1);
+  expect(Number(sample(calls, { ...key, outcome: "fail" })?.value)).toBe(0);
+  expect(m.get("qforge_provider_call_duration_seconds")?.type).toBe("HISTOGRAM");
+  expect(text).toMatch(
+    /qforge_provider_call_duration_seconds_count\{provider="groq",key="groq#1"\} 1\n/,
+  );
+  expect(text).toContain(
+    'qforge_provider_call_duration_seconds_bucket{provider="groq",key="groq#1",le="+Inf"} 1\n',
+  );
+  const alerts = m.get("qforge_provider_quota_alerts");
+  expect(Number(sample(alerts, { ...key, threshold: "80" })?.value)).toBe(0);
+  const deliveries = m.get("qforge_webhook_deliveries");
+  expect(sample(deliveries, { status: "pending" })).toBeDefined();
   // The API key itself never appears.
   expect(text).not.toContain("gsk_fake_metrics_key");
 

@@ -206,7 +206,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   api.use(jobsRouter(db));
   api.use(providersRouter(config, redis));
-  api.use(controlRouter(createControl(config, db, deps.queueFor, deps.queueNamed, logger)));
+  api.use(controlRouter(createControl(config, db, deps.queueFor, deps.queueNamed, logger, redis)));
   api.use(webhooksRouter(db, webhookSecrets(config, db)));
   api.use(
     eventsRouter({

@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import type { Queue } from "bullmq";
 import type { Config } from "@qforge/config";
 import {
@@ -17,6 +18,7 @@ import {
   GENERATE_JOB,
   generateJobOptions,
   PROVIDER_QUEUES,
+  publishBatchChange,
   WEBHOOKS_QUEUE,
 } from "@qforge/queues";
 
@@ -38,6 +40,8 @@ export function createControl(
   queueFor: () => Queue,
   queueNamed: (name: string) => Queue,
   logger: Logger,
+  /** For change events (optional: a control without it just does not publish). */
+  publisher?: Redis,
 ): Control {
   /** Removes these jobs' entries from every provider queue (an active one stays: it is locked). */
   async function removeEntries(jobIds: readonly string[]): Promise<void> {
@@ -63,6 +67,14 @@ export function createControl(
     );
   }
 
+  // Open progress streams learn of it now rather than at their next periodic re-read.
+  const changed = (batchId: string, status: string) => {
+    if (!publisher) return;
+    publishBatchChange(publisher, config.queuePrefix, batchId, status).catch((err: unknown) =>
+      logger.warn({ err, batchId }, "could not publish batch change"),
+    );
+  };
+
   const removeInBackground = (jobIds: readonly string[]) => {
     if (jobIds.length === 0) return;
     removeEntries(jobIds).catch((err: unknown) =>
@@ -76,6 +88,7 @@ export function createControl(
       if (result.outcome === "cancelled") {
         await enqueueDeliveries(result.webhookDeliveries);
         removeInBackground(result.cancelledJobIds);
+        changed(batchId, "cancelled");
       }
       return result;
     },
@@ -126,6 +139,7 @@ export function createControl(
         // The rows are queued in Postgres; housekeeping queues rows that have no queue entry.
         logger.warn({ err, batchId }, "retried jobs not all queued; housekeeping will");
       }
+      changed(batchId, "in_progress");
       return result;
     },
   };

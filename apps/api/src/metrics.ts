@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
-import { readProviderStatus } from "@qforge/orchestrator";
+import { LATENCY_BUCKETS_MS, readProviderStatus, statsKey } from "@qforge/orchestrator";
 import { BATCH_STATUSES, JOB_STATUSES } from "@qforge/schemas";
 import { routeTemplate } from "./openapi.ts";
 
@@ -183,11 +183,158 @@ export const providerStateMetrics: MetricsModule = (registry, { redis, config })
   );
 };
 
+/** Today's 80/90/100 % daily-limit alerts per key (1 once passed). */
+export const providerAlertMetrics: MetricsModule = (registry, { redis, config }) => {
+  const read = cached(2_000, () => readProviderStatus(redis, config));
+  new Gauge({
+    name: `${METRIC_PREFIX}provider_quota_alerts`,
+    help: "1 for each daily-limit threshold (80, 90, 100 %) a key has passed today (UTC)",
+    labelNames: ["provider", "key", "threshold"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of (await read()) ?? []) {
+        for (const k of p.keys) {
+          for (const threshold of [80, 90, 100]) {
+            const fired = k.alerts.some((a) => a.threshold === threshold);
+            this.set({ provider: p.name, key: k.id, threshold: String(threshold) }, fired ? 1 : 0);
+          }
+        }
+      }
+    },
+  });
+};
+
+interface MetricValue {
+  metricName?: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/**
+ * A metric whose values come whole from somewhere else (here: counters the workers keep in
+ * Redis), registered through prom-client's own `get()` contract: its Counter and Histogram can
+ * only be incremented or observed in this process.
+ */
+function externalMetric(
+  registry: Registry,
+  name: string,
+  help: string,
+  type: "counter" | "histogram",
+  values: () => Promise<MetricValue[]>,
+): void {
+  registry.registerMetric({
+    name,
+    help,
+    type,
+    aggregator: "sum",
+    async get() {
+      return { name, help, type, aggregator: "sum", values: await values() };
+    },
+    reset() {},
+  } as unknown as Parameters<Registry["registerMetric"]>[0]);
+}
+
+/**
+ * Provider calls by outcome and their latency, per key, as every worker process counts them in
+ * Redis (`statsKey`, written by the orchestrator's settle script).
+ */
+export const providerCallMetrics: MetricsModule = (registry, { redis, config }) => {
+  const read = cached(2_000, () => redis.hgetall(statsKey(config.queuePrefix)));
+  const byKey = async () => {
+    const stats = (await read()) ?? {};
+    const keys = new Map<string, Map<string, number>>();
+    for (const [field, raw] of Object.entries(stats)) {
+      const bar = field.indexOf("|");
+      const key = field.slice(0, bar);
+      const rest = field.slice(bar + 1);
+      if (!keys.has(key)) keys.set(key, new Map());
+      keys.get(key)!.set(rest, Number(raw) || 0);
+    }
+    return keys;
+  };
+  const labelsOf = (key: string) => ({ provider: key.split("#")[0] ?? key, key });
+
+  externalMetric(
+    registry,
+    `${METRIC_PREFIX}provider_calls_total`,
+    "Provider calls by outcome: ok, fail (timeout, 5xx, connection, unusable output), rate (429), auth (401/403), neutral",
+    "counter",
+    async () => {
+      const out: MetricValue[] = [];
+      for (const [key, fields] of await byKey()) {
+        for (const outcome of ["ok", "fail", "rate", "auth", "neutral"]) {
+          out.push({ labels: { ...labelsOf(key), outcome }, value: fields.get(outcome) ?? 0 });
+        }
+      }
+      return out;
+    },
+  );
+  const name = `${METRIC_PREFIX}provider_call_duration_seconds`;
+  externalMetric(
+    registry,
+    name,
+    "Provider call latency (answered or failed calls)",
+    "histogram",
+    async () => {
+      const out: MetricValue[] = [];
+      for (const [key, fields] of await byKey()) {
+        const labels = labelsOf(key);
+        let cumulative = 0;
+        for (const le of LATENCY_BUCKETS_MS) {
+          cumulative += fields.get(`le|${le}`) ?? 0;
+          out.push({
+            metricName: `${name}_bucket`,
+            labels: { ...labels, le: le / 1000 },
+            value: cumulative,
+          });
+        }
+        cumulative += fields.get("le|inf") ?? 0;
+        out.push({
+          metricName: `${name}_bucket`,
+          labels: { ...labels, le: "+Inf" },
+          value: cumulative,
+        });
+        out.push({ metricName: `${name}_sum`, labels, value: (fields.get("sum") ?? 0) / 1000 });
+        out.push({ metricName: `${name}_count`, labels, value: cumulative });
+      }
+      return out;
+    },
+  );
+};
+
+/** Webhook deliveries by status, from the delivery log in Postgres (cached 5 s). */
+export const webhookMetrics: MetricsModule = (registry, { db }) => {
+  const read = cached(
+    5_000,
+    () =>
+      db.$queryRaw<{ status: string; n: number }[]>`
+      SELECT status::text AS status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`,
+  );
+  new Gauge({
+    name: `${METRIC_PREFIX}webhook_deliveries`,
+    help: "Webhook deliveries in Postgres by status",
+    labelNames: ["status"],
+    registers: [registry],
+    async collect() {
+      const rows = await read();
+      this.reset();
+      if (!rows) return;
+      for (const status of ["pending", "delivered", "failed"]) {
+        this.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
+      }
+    },
+  });
+};
+
 /** Every module /metrics serves. */
 export const METRICS_MODULES: readonly MetricsModule[] = [
   recordMetrics,
   queueMetrics,
   providerStateMetrics,
+  providerAlertMetrics,
+  providerCallMetrics,
+  webhookMetrics,
 ];
 
 export interface Metrics {
