@@ -8,7 +8,7 @@ import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
 import { bearerAuth } from "./auth.ts";
-import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
+import { errorHandler, HttpProblem, sendProblem, unavailable } from "./problem.ts";
 import { jobsRouter } from "./routes/jobs.ts";
 import { providersRouter } from "./routes/providers.ts";
 import { submissionsRouter } from "./routes/submissions.ts";
@@ -23,6 +23,11 @@ export interface AppDeps {
   /** The queue new generation jobs go to. */
   queueFor: () => Queue;
   logger: Logger;
+  /**
+   * Aborted when the process begins to stop: readiness fails, waiting requests answer now, and
+   * each connection closes after its current response (keep-alive ends).
+   */
+  shutdown?: AbortSignal;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -76,9 +81,15 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, redis, listener, logger } = deps;
+  const shutdown = deps.shutdown ?? new AbortController().signal;
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+
+  app.use((_req, res, next) => {
+    if (shutdown.aborted) res.setHeader("connection", "close");
+    next();
+  });
 
   app.use(
     pinoHttp({
@@ -107,6 +118,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get("/readyz", async (_req, res) => {
+    if (shutdown.aborted) {
+      // A load balancer stops sending traffic here while in-flight requests finish.
+      sendProblem(res, unavailable("shutting down"));
+      return;
+    }
     const check = async (fn: () => Promise<unknown>) => {
       try {
         await withTimeout(fn(), 2000);
@@ -155,7 +171,9 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   const submitter = createSubmitter(config, db, deps.queueFor);
-  api.use(submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix }));
+  api.use(
+    submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix, shutdown }),
+  );
   api.use(jobsRouter(db));
   api.use(providersRouter(config, redis));
   app.use("/api/v1", api);

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
@@ -6,6 +6,7 @@ import { createDatabase, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import {
   ChangeListener,
+  checkEvictionPolicy,
   createRedis,
   PROVIDER_QUEUES,
   type ProviderQueueName,
@@ -16,8 +17,36 @@ export interface ApiServer {
   server: Server;
   url: string;
   db: Database;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, fails readiness, answers waiting requests now and closes
+   * keep-alive connections after their response; in-flight requests get `timeoutMs`
+   * (SHUTDOWN_TIMEOUT_MS), then every connection is cut. Then Redis and Postgres are closed.
+   * Resolves true when every request finished in time.
+   */
+  close(timeoutMs?: number): Promise<boolean>;
 }
+
+/** Resolves true when `p` settles within `ms`, false otherwise (`p` is left to run). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms), false);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// Node's HTTP timeouts. Headers arrive in milliseconds from a real client: one that dribbles them
+// (slowloris) is cut after HEADERS_TIMEOUT_MS with a 408. A whole request (16 MiB at most) gets
+// REQUEST_TIMEOUT_MS to arrive; answering it may take longer (`?wait=`, SSE). Node checks these
+// every CHECK_INTERVAL_MS (its default, 30 s, would let a slow client hold on 30 s more).
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+const CHECK_INTERVAL_MS = 1000;
 
 function waitReady(redis: Redis, ms: number): Promise<void> {
   if (redis.status === "ready") return Promise.resolve();
@@ -51,6 +80,7 @@ export async function startApi(
   }
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, "client");
+  checkEvictionPolicy(redis, (message) => logger.warn(message));
   const listener = new ChangeListener(createRedis(config.redisUrl, "subscriber"));
   // The request-path connection refuses commands while disconnected (fail fast → 503), so give
   // it its first connection before serving; if Redis is down at start, /readyz says so.
@@ -62,15 +92,29 @@ export async function startApi(
   });
   queue.on("error", (err) => logger.warn({ err }, "queue connection error"));
 
-  const app = createApp({ config, db, redis, listener, queueFor: () => queue, logger });
-  const server = app.listen(listen.port ?? config.port, listen.host ?? config.host);
+  const shutdown = new AbortController();
+  const app = createApp({
+    config,
+    db,
+    redis,
+    listener,
+    queueFor: () => queue,
+    logger,
+    shutdown: shutdown.signal,
+  });
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: CHECK_INTERVAL_MS,
+    },
+    app,
+  );
+  server.listen(listen.port ?? config.port, listen.host ?? config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
-  // Slow clients may not hold a connection open for ever.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = listen.host ?? config.host;
@@ -80,15 +124,22 @@ export async function startApi(
     server,
     url,
     db,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await queue.close().catch(() => {});
+    async close(timeoutMs = config.shutdownTimeoutMs) {
+      shutdown.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await within(closed, timeoutMs);
+      if (!drained) {
+        logger.warn({ timeoutMs }, "shutdown: requests still in flight; closing their connections");
+        server.closeAllConnections();
+        await within(closed, 1000);
+      }
+      // Each bounded: with Redis or Postgres gone, their clients' close may wait for ever.
+      await within(queue.close(), 2000);
       await listener.close();
       redis.disconnect();
-      await db.$disconnect();
+      await within(db.$disconnect(), 2000);
+      return drained;
     },
   };
 }

@@ -1,3 +1,8 @@
-export { createRedis, type ConnectionRole } from "./connection.ts";
+export {
+  checkEvictionPolicy,
+  createRedis,
+  evictionPolicyWarning,
+  type ConnectionRole,
+} from "./connection.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";

@@ -25,6 +25,8 @@ export function submissionsRouter(deps: {
   submitter: Submitter;
   listener: ChangeListener;
   queuePrefix: string;
+  /** Aborted at shutdown: a `?wait=` answers with the job as it is now. */
+  shutdown?: AbortSignal;
 }): Router {
   const { db, submitter, listener, queuePrefix } = deps;
   const router = Router();
@@ -37,7 +39,10 @@ export function submissionsRouter(deps: {
     if (wait) {
       const aborted = new AbortController();
       res.on("close", () => aborted.abort());
-      job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, aborted.signal);
+      const signal = deps.shutdown
+        ? AbortSignal.any([aborted.signal, deps.shutdown])
+        : aborted.signal;
+      job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, signal);
     }
     res.status(ENDED_JOB_STATUSES.has(job.status) ? 200 : 202).json(job);
   });
