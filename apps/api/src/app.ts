@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import express, { type RequestHandler } from "express";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -82,12 +83,22 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, redis, listener, logger } = deps;
   const shutdown = deps.shutdown ?? new AbortController().signal;
+  // One listener per request in flight: thousands are normal, not a leak.
+  setMaxListeners(0, shutdown);
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
 
+  // While the process stops, every response ends its connection (keep-alive would hold it).
   app.use((_req, res, next) => {
-    if (shutdown.aborted) res.setHeader("connection", "close");
+    const close = () => {
+      if (!res.headersSent) res.setHeader("connection", "close");
+    };
+    if (shutdown.aborted) close();
+    else {
+      shutdown.addEventListener("abort", close, { once: true });
+      res.once("close", () => shutdown.removeEventListener("abort", close));
+    }
     next();
   });
 

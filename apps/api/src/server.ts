@@ -110,6 +110,13 @@ export async function startApi(
     },
     app,
   );
+  // A connection whose response went out while stopping is closed as soon as it is idle, even
+  // one that had already sent its headers (keep-alive) when the stop began.
+  server.on("request", (_req, res) => {
+    res.once("finish", () => {
+      if (shutdown.signal.aborted) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   server.listen(listen.port ?? config.port, listen.host ?? config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
