@@ -39,8 +39,11 @@ async function freePort(): Promise<number> {
 
 export async function startThrowawayRedis(
   opts: {
-    /** Extra `--name value` settings, e.g. `{ "maxmemory-policy": "allkeys-lru" }`. */
-    config?: Record<string, string>;
+    /**
+     * Extra `--name value…` settings, e.g. `{ "maxmemory-policy": "allkeys-lru" }` or
+     * `{ "rename-command": ["CONFIG", ""] }`.
+     */
+    config?: Record<string, string | string[]>;
     appendOnly?: boolean;
   } = {},
 ): Promise<ThrowawayRedis> {
@@ -67,7 +70,7 @@ export async function startThrowawayRedis(
     "everysec",
     "--requirepass",
     password,
-    ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => [`--${k}`, v]),
+    ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => [`--${k}`, ...[v].flat()]),
   ];
 
   const start = async () => {
