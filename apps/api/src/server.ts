@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
@@ -61,6 +62,41 @@ function waitReady(redis: Redis, ms: number): Promise<void> {
   });
 }
 
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    "Request Header Fields Too Large",
+    "the request headers exceed 16 KiB",
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "the request did not arrive in time"],
+};
+
+/**
+ * What Node's HTTP parser refuses (malformed requests, oversized headers, slow clients) is
+ * answered as problem+json like every other error, instead of Node's bare status line; then the
+ * connection closes, as Node would have closed it.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const { bytesWritten } = socket as Duplex & { bytesWritten?: number };
+  // As Node itself: only a connection that has not started an answer gets one.
+  if (err.code === "ECONNRESET" || !socket.writable || (bytesWritten ?? 0) > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, title, detail] = CLIENT_ERRORS[err.code ?? ""] ?? [
+    400,
+    "Bad Request",
+    "the request is not valid HTTP/1.1",
+  ];
+  const slug = title.toLowerCase().replace(/ /g, "-");
+  const body = JSON.stringify({ type: `urn:qforge:problem:${slug}`, title, status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
 /** Where new jobs go: the first provider in PROVIDER_ORDER that has keys (else the first). */
 export function entryQueueName(config: Config): ProviderQueueName {
   const first = config.providers[0]?.name ?? config.providerOrder[0] ?? PROVIDER_QUEUES[0];
@@ -110,6 +146,7 @@ export async function startApi(
     },
     app,
   );
+  server.on("clientError", answerClientError);
   // A connection whose response went out while stopping is closed as soon as it is idle, even
   // one that had already sent its headers (keep-alive) when the stop began.
   server.on("request", (_req, res) => {
