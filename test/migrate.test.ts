@@ -105,6 +105,8 @@ describe("migrate() on a fresh database", () => {
       "batches",
       "jobs",
       "questions",
+      "settings",
+      "webhook_deliveries",
     ]);
   });
 

@@ -8,12 +8,22 @@ import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
+import { ADMIN_BASE_PATH, basicAuth, bullBoardRouter } from "./admin.ts";
 import { bearerAuth } from "./auth.ts";
+import { idempotency } from "./idempotency.ts";
+import { createMetrics, type MetricsModule } from "./metrics.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { errorHandler, HttpProblem, sendProblem, unavailable } from "./problem.ts";
+import { createControl } from "./control.ts";
+import { controlRouter } from "./routes/control.ts";
+import { eventsRouter } from "./routes/events.ts";
 import { jobsRouter } from "./routes/jobs.ts";
 import { providersRouter } from "./routes/providers.ts";
 import { submissionsRouter } from "./routes/submissions.ts";
+import { webhooksRouter } from "./routes/webhooks.ts";
 import { createSubmitter } from "./submit.ts";
+import { createWebhookUrlCheck, webhookSecrets } from "./webhooks.ts";
 
 export interface AppDeps {
   config: Config;
@@ -23,12 +33,18 @@ export interface AppDeps {
   listener: ChangeListener;
   /** The queue new generation jobs go to. */
   queueFor: () => Queue;
+  /** Any queue by name (webhooks; provider queues for cancel and retry). */
+  queueNamed: (name: string) => Queue;
   logger: Logger;
+  /** Every queue (providers and webhooks), for Bull Board and /metrics. */
+  queues?: readonly Queue[];
   /**
-   * Aborted when the process begins to stop: readiness fails, waiting requests answer now, and
-   * each connection closes after its current response (keep-alive ends).
+   * Aborted when the process begins to stop: readiness fails, waiting requests (`?wait=`) answer
+   * now, SSE streams end, and each connection closes after its current response.
    */
-  shutdown?: AbortSignal;
+  closing?: AbortSignal;
+  /** Extra /metrics modules (see metrics.ts). */
+  metricsModules?: readonly MetricsModule[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -82,9 +98,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, redis, listener, logger } = deps;
-  const shutdown = deps.shutdown ?? new AbortController().signal;
+  const closing = deps.closing ?? new AbortController().signal;
   // One listener per request in flight: thousands are normal, not a leak.
-  setMaxListeners(0, shutdown);
+  setMaxListeners(0, closing);
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -94,10 +110,10 @@ export function createApp(deps: AppDeps): express.Express {
     const close = () => {
       if (!res.headersSent) res.setHeader("connection", "close");
     };
-    if (shutdown.aborted) close();
+    if (closing.aborted) close();
     else {
-      shutdown.addEventListener("abort", close, { once: true });
-      res.once("close", () => shutdown.removeEventListener("abort", close));
+      closing.addEventListener("abort", close, { once: true });
+      res.once("close", () => closing.removeEventListener("abort", close));
     }
     next();
   });
@@ -124,12 +140,30 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  // --- operator surface: metrics, OpenAPI, Bull Board (public or basic auth; no rate limit) ---
+  const queues = deps.queues ?? [];
+  const metrics = createMetrics({ config, db, redis, queues, logger }, deps.metricsModules);
+  app.use(metrics.http);
+  app.get("/metrics", metrics.handler);
+  const openApiDocument = buildOpenApiDocument();
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApiDocument);
+  });
+  if (config.admin.password) {
+    app.use(
+      ADMIN_BASE_PATH,
+      basicAuth(config.admin.user, config.admin.password),
+      bullBoardRouter(queues),
+    );
+  }
+  // --- end of operator surface ---
+
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
 
   app.get("/readyz", async (_req, res) => {
-    if (shutdown.aborted) {
+    if (closing.aborted) {
       // A load balancer stops sending traffic here while in-flight requests finish.
       sendProblem(res, unavailable("shutting down"));
       return;
@@ -170,6 +204,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(bearerAuth(config.apiKeys));
+  api.use(rateLimit({ redis, queuePrefix: config.queuePrefix, perMinute: config.apiRateLimit }));
   api.use(declaredTooLarge);
   api.use(jsonOnly);
   // strict: false — any JSON value parses; a body that is valid JSON but not an object then gets
@@ -181,12 +216,32 @@ export function createApp(deps: AppDeps): express.Express {
       type: ["application/json", "application/*+json"],
     }),
   );
+  // Every POST below (whoever adds it) honours Idempotency-Key; it needs the parsed body.
+  api.use(idempotency(redis, config.queuePrefix));
   const submitter = createSubmitter(config, db, deps.queueFor);
+  const checkWebhookUrl = createWebhookUrlCheck(config);
   api.use(
-    submissionsRouter({ db, submitter, listener, queuePrefix: config.queuePrefix, shutdown }),
+    submissionsRouter({
+      db,
+      submitter,
+      listener,
+      queuePrefix: config.queuePrefix,
+      checkWebhookUrl,
+      closing,
+    }),
   );
   api.use(jobsRouter(db));
   api.use(providersRouter(config, redis));
+  api.use(controlRouter(createControl(config, db, deps.queueFor, deps.queueNamed, logger, redis)));
+  api.use(webhooksRouter(db, webhookSecrets(config, db)));
+  api.use(
+    eventsRouter({
+      db,
+      listener,
+      queuePrefix: config.queuePrefix,
+      closing,
+    }),
+  );
   app.use("/api/v1", api);
 
   app.use((req, res) => {

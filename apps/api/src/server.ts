@@ -10,6 +10,7 @@ import {
   checkEvictionPolicy,
   createRedis,
   PROVIDER_QUEUES,
+  WEBHOOKS_QUEUE,
   type ProviderQueueName,
 } from "@qforge/queues";
 import { createApp } from "./app.ts";
@@ -121,22 +122,38 @@ export async function startApi(
   // The request-path connection refuses commands while disconnected (fail fast → 503), so give
   // it its first connection before serving; if Redis is down at start, /readyz says so.
   await waitReady(redis, 5000);
-  const queue = new Queue(entryQueueName(config), {
-    connection: redis,
-    prefix: config.queuePrefix,
-    skipWaitingForReady: true,
-  });
-  queue.on("error", (err) => logger.warn({ err }, "queue connection error"));
+  // One Queue object per queue this process writes to (entry queue, webhooks; cancel and retry
+  // also remove jobs from any provider queue), made on first use.
+  const queues = new Map<string, Queue>();
+  const queueNamed = (name: string): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, {
+        connection: redis,
+        prefix: config.queuePrefix,
+        skipWaitingForReady: true,
+      });
+      q.on("error", (err) => logger.warn({ err }, "queue connection error"));
+      queues.set(name, q);
+    }
+    return q;
+  };
+  const entry = queueNamed(entryQueueName(config));
 
-  const shutdown = new AbortController();
+  // Every queue by name, for Bull Board and /metrics (the webhooks queue is filled by workers).
+  const allQueues = [...PROVIDER_QUEUES, WEBHOOKS_QUEUE].map(queueNamed);
+  const closing = new AbortController();
+
   const app = createApp({
     config,
     db,
     redis,
     listener,
-    queueFor: () => queue,
+    queueFor: () => entry,
+    queueNamed,
     logger,
-    shutdown: shutdown.signal,
+    queues: allQueues,
+    closing: closing.signal,
   });
   const server = createServer(
     {
@@ -151,7 +168,7 @@ export async function startApi(
   // one that had already sent its headers (keep-alive) when the stop began.
   server.on("request", (_req, res) => {
     res.once("finish", () => {
-      if (shutdown.signal.aborted) setImmediate(() => server.closeIdleConnections());
+      if (closing.signal.aborted) setImmediate(() => server.closeIdleConnections());
     });
   });
   server.listen(listen.port ?? config.port, listen.host ?? config.host);
@@ -169,7 +186,7 @@ export async function startApi(
     url,
     db,
     async close(timeoutMs = config.shutdownTimeoutMs) {
-      shutdown.abort();
+      closing.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = await within(closed, timeoutMs);
@@ -179,7 +196,7 @@ export async function startApi(
         await within(closed, 1000);
       }
       // Each bounded: with Redis or Postgres gone, their clients' close may wait for ever.
-      await within(queue.close(), 2000);
+      await within(Promise.all([...queues.values()].map((q) => q.close().catch(() => {}))), 2000);
       await listener.close();
       redis.disconnect();
       await within(db.$disconnect(), 2000);

@@ -4,7 +4,14 @@ import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
-import { GENERATE_JOB, generateJobOptions, jobLocationKey, PROVIDER_QUEUES } from "@qforge/queues";
+import {
+  GENERATE_JOB,
+  generateJobOptions,
+  jobLocationKey,
+  PROVIDER_QUEUES,
+  WEBHOOKS_QUEUE,
+} from "@qforge/queues";
+import { requeuePendingDeliveries } from "./webhooks.ts";
 
 // The API writes a job's row, then queues it. A crash between the two (or a Redis that lost its
 // data) would leave a row that no worker will ever pick up; so would a BullMQ job that ended
@@ -19,6 +26,8 @@ const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 export interface Housekeeping {
   /** One pass; returns how many jobs were queued again. */
   requeueOrphans(olderThanMs?: number): Promise<number>;
+  /** One pass over pending webhook deliveries without a queue entry; returns how many. */
+  requeueUndelivered(olderThanMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +48,10 @@ export function startHousekeeping(
   for (const q of queues.values()) {
     q.on("error", (err) => logger.warn({ err }, "housekeeping queue error"));
   }
+  const webhooks = new Queue(WEBHOOKS_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  webhooks.on("error", (err) => logger.warn({ err }, "housekeeping queue error"));
   const lockKey = `${config.queuePrefix}:housekeeping:lock`;
+  const webhooksLockKey = `${config.queuePrefix}:housekeeping:webhooks:lock`;
   const batchSize = opts.batchSize ?? 2000;
 
   async function requeueOrphans(olderThanMs = 120_000): Promise<number> {
@@ -126,16 +138,41 @@ export function startHousekeeping(
     }
   }
 
+  // Webhook outbox: deliveries committed with their transition whose enqueue was lost.
+  async function requeueUndelivered(olderThanMs = 60_000): Promise<number> {
+    const token = randomUUID();
+    const got = await redis.set(webhooksLockKey, token, "PX", LOCK_TTL_MS, "NX");
+    if (got !== "OK") return 0;
+    try {
+      const count = await requeuePendingDeliveries(
+        db,
+        redis,
+        webhooks,
+        config.queuePrefix,
+        olderThanMs,
+      );
+      if (count > 0)
+        logger.warn({ count }, "queued webhook deliveries again that had no queue entry");
+      return count;
+    } finally {
+      await redis.eval(RELEASE, 1, webhooksLockKey, token).catch(() => {});
+    }
+  }
+
   const timer = setInterval(() => {
     requeueOrphans().catch((err: unknown) => logger.warn({ err }, "housekeeping pass failed"));
+    requeueUndelivered().catch((err: unknown) =>
+      logger.warn({ err }, "housekeeping webhooks pass failed"),
+    );
   }, opts.intervalMs ?? 30_000);
   timer.unref();
 
   return {
     requeueOrphans,
+    requeueUndelivered,
     async stop() {
       clearInterval(timer);
-      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      await Promise.all([...queues.values(), webhooks].map((q) => q.close().catch(() => {})));
     },
   };
 }

@@ -7,7 +7,9 @@ import {
   failJob,
   findReusableQuestions,
   isStoreUnavailable,
+  jobMayContinue,
   markJobActive,
+  markJobCancelled,
   markJobRetrying,
   type Database,
   type QuestionInput,
@@ -17,6 +19,7 @@ import {
 import {
   buildMessages,
   generateQuestions,
+  isGenerationCancelled,
   isGenerationError,
   maxTokensFor,
   type GeneratedQuestion,
@@ -35,6 +38,7 @@ import {
 } from "@qforge/queues";
 import type { GenerateRequest, JobErrorCode } from "@qforge/schemas";
 import { CapacityWait, estimateTokens, isCapacityWait, OrchestratedRouter } from "./router.ts";
+import type { WebhookOutbox } from "./webhooks.ts";
 
 export interface ProcessorDeps {
   config: Config;
@@ -46,6 +50,8 @@ export interface ProcessorDeps {
   /** Every provider queue, to move jobs between them. */
   queues: ReadonlyMap<ProviderName, Queue>;
   logger: Logger;
+  /** Queues the webhook deliveries a transition committed. */
+  outbox: WebhookOutbox;
 }
 
 /** A provider that cannot serve for longer than this hands its jobs to one that can now. */
@@ -78,11 +84,13 @@ function firstCallEstimate(request: GenerateRequest, questionsPerCall: number, k
  * provider failed it, the next attempt starts over after a backoff.
  */
 export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
-  const { config, db, publisher, orchestrator, cache, queues, logger } = deps;
+  const { config, db, publisher, orchestrator, cache, queues, logger, outbox } = deps;
   const configured = orchestrator.providers();
 
   const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
     if (!t) return;
+    // webhooks: every transition's committed events go to the webhooks queue.
+    await outbox.enqueue(t.webhookDeliveries);
     await publishChange(publisher, config.queuePrefix, {
       jobId,
       jobStatus: status,
@@ -94,7 +102,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
   /** Hands the job to `to`'s queue as a new BullMQ job (its id names the hop). */
   const move = async (job: Job, data: GenerateJobData, to: ProviderName, delayMs = 0) => {
     const hop = data.hop + 1;
-    const id = bullJobId(data.jobId, hop);
+    const id = bullJobId(data.jobId, hop, { id: job.id ?? "", timestamp: job.timestamp });
     const queue = queues.get(to);
     if (!queue) throw new Error(`no queue for ${to}`);
     await queue.add(
@@ -206,6 +214,15 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       );
     };
 
+    /** queued → active for a job answered without a provider; false when it must not run. */
+    const start = async (): Promise<boolean> => {
+      const started = await markJobActive(db, jobId, data.attemptBase + data.attempt);
+      if (started?.status === "active") return true;
+      // cancel: a job of a cancelled batch is cancelled here instead of started.
+      await publish(jobId, "cancelled", started);
+      return false;
+    };
+
     // Cache first, then questions already in Postgres, then a provider ("fresh" skips reuse).
     if (!request.fresh && kept.length === 0) {
       const cached = await cache.get(tenantId, request).catch((err: unknown) => {
@@ -213,7 +230,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         return null;
       });
       if (cached) {
-        if (!(await markJobActive(db, jobId, data.attempt))) return;
+        if (!(await start())) return;
         await finish(
           cached.map((q) => ({ ...q, difficulty: request.difficulty, source: "cache" as const })),
           NO_USAGE,
@@ -233,7 +250,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       );
     }
     if (kept.length >= request.question_count) {
-      if (!(await markJobActive(db, jobId, data.attempt))) return;
+      if (!(await start())) return;
       await finish(kept.slice(0, request.question_count).map(toInput), NO_USAGE, false);
       return;
     }
@@ -267,13 +284,17 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       throw error;
     }
 
-    const started = await markJobActive(db, jobId, data.attempt).catch(async (error: unknown) => {
-      await router.release().catch(() => {});
-      throw error;
-    });
-    if (!started) {
+    const started = await markJobActive(db, jobId, data.attemptBase + data.attempt).catch(
+      async (error: unknown) => {
+        await router.release().catch(() => {});
+        throw error;
+      },
+    );
+    if (!started || started.status !== "active") {
+      // cancel: a job of a cancelled batch is cancelled here instead of started.
       await router.release();
-      log.info("job already ended or gone; nothing to do");
+      await publish(jobId, "cancelled", started);
+      log.info("job already ended, cancelled or gone; nothing to do");
       return;
     }
     await publish(jobId, "active", started);
@@ -284,11 +305,19 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         router,
         progress: kept,
         questionsPerCall: config.questionsPerCall,
+        // cancel: no further call once the job's batch is cancelled (the call in flight ends).
+        shouldContinue: () => jobMayContinue(db, jobId),
       });
       await finish(questions.map(toInput), router.usage, false);
     } catch (error) {
       // Not the job's fault: left to the worker to delay without spending an attempt.
       if (isStoreUnavailable(error)) throw error;
+      // cancel: stopped between calls; it ends cancelled, keeping no questions.
+      if (isGenerationCancelled(error)) {
+        await publish(jobId, "cancelled", await markJobCancelled(db, jobId, router.usage));
+        log.info({ calls: router.usage.providerCalls }, "job cancelled with its batch");
+        return;
+      }
       if (isCapacityWait(error)) return waitOrMove(error, kept, true, router.usage);
       const failure = failureOf(error);
       if (!failure) {

@@ -5,10 +5,18 @@ import type { Logger } from "@qforge/logger";
 import { GenerationCache } from "@qforge/cache";
 import { Orchestrator } from "@qforge/orchestrator";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
-import { checkEvictionPolicy, createRedis, GENERATE_JOB, GenerateJobData } from "@qforge/queues";
+import {
+  checkEvictionPolicy,
+  createRedis,
+  GENERATE_JOB,
+  GenerateJobData,
+  WEBHOOKS_QUEUE,
+} from "@qforge/queues";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { providerKeys } from "./providers.ts";
+import { delayOnOutage } from "./outage.ts";
+import { startWebhookWorker, webhookOutbox, webhookSecrets } from "./webhooks.ts";
 
 export interface WorkerSystem {
   workers: Worker[];
@@ -63,6 +71,13 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   const served = PROVIDER_NAMES.filter(
     (q: ProviderName) => !config.workerQueues || config.workerQueues.includes(q),
   );
+  // Webhooks: transitions queue the deliveries they commit on this queue.
+  const webhooksQueue = new Queue(WEBHOOKS_QUEUE, {
+    connection: publisher,
+    prefix: config.queuePrefix,
+  });
+  webhooksQueue.on("error", (err) => logger.warn({ err }, "webhooks queue error"));
+  const outbox = webhookOutbox(webhooksQueue, logger);
 
   const workers = served.map((provider) => {
     const processor = createGenerationProcessor(provider, {
@@ -73,6 +88,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       cache: new GenerationCache(publisher, config.queuePrefix, config.cacheTtlSeconds),
       queues,
       logger,
+      outbox,
     });
     const worker = new Worker(
       provider,
@@ -81,17 +97,9 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
         const key = `${provider}/${job.id}`;
         if (token) active.set(key, { job, token });
         try {
-          await processor(job);
-        } catch (error) {
-          // Postgres (or Redis) out of reach is nobody's fault: wait and try again without
-          // spending one of the job's attempts.
-          if (isStoreUnavailable(error) && token) {
-            logger.warn({ err: error, jobId: job.id }, "store unavailable; job delayed");
-            const delay = config.jobBackoffMs + Math.floor(Math.random() * config.jobBackoffMs);
-            await job.moveToDelayed(Date.now() + delay, token);
-            throw new DelayedError();
-          }
-          throw error;
+          await processor(job).catch((error: unknown) =>
+            delayOnOutage(job, token, error, config.jobBackoffMs, logger),
+          );
         } finally {
           active.delete(key);
         }
@@ -123,14 +131,27 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       failJob(db, parsed.data.jobId, {
         code: "internal",
         message: err.message.slice(0, 500),
-      }).catch((e: unknown) =>
-        logger.error({ err: e, jobId: parsed.data.jobId }, "could not record failure"),
-      );
+      })
+        .then((t) => outbox.enqueue(t?.webhookDeliveries ?? []))
+        .catch((e: unknown) =>
+          logger.error({ err: e, jobId: parsed.data.jobId }, "could not record failure"),
+        );
     });
     return worker;
   });
+  const delivery =
+    !config.workerQueues || config.workerQueues.includes(WEBHOOKS_QUEUE)
+      ? startWebhookWorker(config, db, connection, logger, webhookSecrets(config, db))
+      : undefined;
+  if (delivery) workers.push(delivery.worker);
   const housekeeping = startHousekeeping(config, db, publisher, logger);
-  logger.info({ queues: served, concurrency: config.workerConcurrency }, "workers started");
+  logger.info(
+    {
+      queues: delivery ? [...served, WEBHOOKS_QUEUE] : served,
+      concurrency: config.workerConcurrency,
+    },
+    "workers started",
+  );
 
   return {
     workers,
@@ -162,7 +183,11 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
         );
       }
       await within(
-        Promise.all([...queues.values()].map((q) => q.close().catch(() => {}))),
+        Promise.all([
+          ...[...queues.values()].map((q) => q.close().catch(() => {})),
+          delivery?.close(),
+          webhooksQueue.close().catch(() => {}),
+        ]),
         Math.max(200, Math.min(2000, left())),
       );
       for (const w of workers) void w.disconnect().catch(() => {});

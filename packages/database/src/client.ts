@@ -11,5 +11,7 @@ export function createDatabase(databaseUrl: string, options: { poolSize?: number
     // Fail fast rather than queue forever when Postgres is unreachable: the API answers 503.
     connectionTimeoutMillis: 5000,
   });
-  return new PrismaClient({ adapter });
+  // A busy pool makes a transaction wait for a connection (up to the connection timeout) rather
+  // than fail after Prisma's default 2 s; a transaction still may not run longer than 15 s.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
 }

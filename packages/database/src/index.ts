@@ -8,5 +8,15 @@ export { migrate, MigrationError } from "./migrate.ts";
 export { seedBank } from "./seed.ts";
 export { isStoreUnavailable } from "./unavailable.ts";
 export { findReusableQuestions, roleKey } from "./reuse.ts";
-export { BANK_ROLES, matchBankRole } from "./bank/roles.ts";
-export { CURATED_BANK } from "./bank/curated.ts";
+export * from "./control.ts";
+export {
+  deliveryView,
+  ensureSetting,
+  getWebhookDelivery,
+  listWebhookDeliveries,
+  pendingWebhookDeliveries,
+  recordDeliveryAttempt,
+  WEBHOOK_SECRET_SETTING,
+} from "./webhooks.ts";
+export { CURATED_BANK, type BankEntry, type RoleBank } from "./bank/curated.ts";
+export { BANK_ROLES, matchBankRole, type BankRole } from "./bank/roles.ts";

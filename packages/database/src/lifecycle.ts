@@ -7,6 +7,7 @@ import {
 import { Prisma } from "./generated/prisma/client.ts";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
+import { recordBatchEvent, recordJobEvent } from "./webhooks.ts";
 
 // Job state transitions. Each one is a conditional UPDATE of the job row (locked) and, in the
 // same transaction, a move of the batch's counters: a job that runs twice, or a transition that
@@ -22,6 +23,11 @@ export interface UsageDelta {
 
 const NO_USAGE: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
 
+const ENDED_NOW = Prisma.sql`, completed_at = now()`;
+
+const NOT_IN_CANCELLED_BATCH = Prisma.sql`AND NOT EXISTS (
+  SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')`;
+
 const COUNTER: Record<JobStatus, string> = {
   queued: "queued_count",
   active: "active_count",
@@ -32,6 +38,8 @@ const COUNTER: Record<JobStatus, string> = {
 
 export interface TransitionResult {
   prevStatus: JobStatus;
+  /** The job's status after the move. */
+  status: JobStatus;
   tenantId: string;
   batchId: string | null;
   request: GenerateRequest;
@@ -40,6 +48,13 @@ export interface TransitionResult {
   batchStatus: string | null;
   /** True for the one transition that ended the batch's last job. */
   batchEnded: boolean;
+  /** The job's own webhook_url (lone jobs). */
+  webhookUrl: string | null;
+  /**
+   * Webhook deliveries this transition created (outbox rows, committed with it): the caller
+   * queues them on the `webhooks` queue (`enqueueWebhookDeliveries`).
+   */
+  webhookDeliveries: string[];
 }
 
 async function transition(
@@ -49,6 +64,8 @@ async function transition(
   to: JobStatus,
   set: Prisma.Sql,
   usage: UsageDelta,
+  /** A further condition on the job row `j`. */
+  where: Prisma.Sql = Prisma.empty,
 ): Promise<TransitionResult | null> {
   const rows = await tx.$queryRaw<
     {
@@ -57,6 +74,7 @@ async function transition(
       batch_id: string | null;
       request: GenerateRequest;
       attempts: number;
+      webhook_url: string | null;
     }[]
   >`
     WITH prev AS (SELECT id, status FROM jobs WHERE id = ${jobId}::uuid FOR UPDATE)
@@ -67,8 +85,9 @@ async function transition(
       completion_tokens = j.completion_tokens + ${usage.completionTokens}
       ${set}
     FROM prev
-    WHERE j.id = prev.id AND prev.status::text IN (${Prisma.join(from)})
-    RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id::text, j.request, j.attempts`;
+    WHERE j.id = prev.id AND prev.status::text IN (${Prisma.join(from)}) ${where}
+    RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id::text, j.request, j.attempts,
+      j.webhook_url`;
   const row = rows[0];
   if (!row) return null;
 
@@ -94,7 +113,7 @@ async function transition(
           WHEN status = 'queued' THEN 'in_progress'::"BatchStatus"
           ELSE status END,
         completed_at = CASE
-          WHEN status IN ('queued', 'in_progress') AND ${ending}
+          WHEN status IN ('queued', 'in_progress', 'cancelled') AND ${ending}
                AND completed_count + failed_count + cancelled_count + 1 >= total
             THEN now()
           ELSE completed_at END
@@ -109,20 +128,50 @@ async function transition(
   }
   return {
     prevStatus: row.prev_status,
+    status: to,
     tenantId: row.tenant_id,
     batchId: row.batch_id,
     request: row.request,
     attempts: row.attempts,
     batchStatus,
     batchEnded,
+    webhookUrl: row.webhook_url,
+    webhookDeliveries: [],
   };
+}
+
+/** Records the webhook events of a transition that just happened, in its transaction. */
+async function withEvents(
+  tx: Tx,
+  jobId: string,
+  result: TransitionResult | null,
+): Promise<TransitionResult | null> {
+  if (!result || result.prevStatus === result.status) return result;
+  // Only lone jobs with a webhook_url, and batch ends, cost a query here.
+  const ids =
+    result.batchId === null && result.webhookUrl
+      ? await recordJobEvent(tx, jobId, result.status)
+      : [];
+  if (result.batchEnded && result.batchId)
+    ids.push(...(await recordBatchEvent(tx, result.batchId)));
+  result.webhookDeliveries = ids;
+  return result;
+}
+
+/** Whether the job belongs to a batch that has been cancelled. */
+async function inCancelledBatch(db: Database, jobId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ status: string }[]>`
+    SELECT b.status::text AS status FROM jobs j JOIN batches b ON b.id = j.batch_id
+    WHERE j.id = ${jobId}::uuid`;
+  return rows[0]?.status === "cancelled";
 }
 
 /**
  * queued → active at the start of an attempt (also active → active when a stalled attempt is
- * picked up again). Null when the job is gone or has already ended: nothing to run.
+ * picked up again). Null when the job is gone or has already ended: nothing to run. A job of a
+ * cancelled batch is cancelled instead (result `status: "cancelled"`): it must make no call.
  */
-export function markJobActive(
+export async function markJobActive(
   db: Database,
   jobId: string,
   /** The attempt this start belongs to: a job moved between providers stays in its attempt. */
@@ -132,7 +181,7 @@ export function markJobActive(
     attempt === undefined
       ? Prisma.sql`j.attempts + 1`
       : Prisma.sql`GREATEST(j.attempts, ${attempt}::int)`;
-  return db.$transaction((tx) =>
+  const started = await db.$transaction((tx) =>
     transition(
       tx,
       jobId,
@@ -140,8 +189,14 @@ export function markJobActive(
       "active",
       Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = ${attempts}`,
       NO_USAGE,
+      NOT_IN_CANCELLED_BATCH,
     ),
   );
+  if (started) return started;
+  // Rare: the job has ended, is gone, or its batch was cancelled. A cancel that commits after
+  // the start lets the attempt make its first call, the "call in flight"; `jobMayContinue`
+  // stops the next one.
+  return (await inCancelledBatch(db, jobId)) ? markJobCancelled(db, jobId) : null;
 }
 
 /** active → queued: the job waits (for capacity, another provider, or its next attempt). */
@@ -201,7 +256,7 @@ export function completeJob(
       })),
       skipDuplicates: true,
     });
-    return result;
+    return withEvents(tx, jobId, result);
   });
 }
 
@@ -212,16 +267,48 @@ export function failJob(
   error: { code: string; message: string },
   usage: UsageDelta = NO_USAGE,
 ): Promise<TransitionResult | null> {
-  return db.$transaction((tx) =>
-    transition(
+  return db.$transaction(async (tx) =>
+    withEvents(
       tx,
       jobId,
-      ["queued", "active"],
-      "failed",
-      Prisma.sql`, completed_at = now(), error_code = ${error.code}, error_message = ${error.message.slice(0, 2000)}`,
-      usage,
+      await transition(
+        tx,
+        jobId,
+        ["queued", "active"],
+        "failed",
+        Prisma.sql`, completed_at = now(), error_code = ${error.code}, error_message = ${error.message.slice(0, 2000)}`,
+        usage,
+      ),
     ),
   );
+}
+
+/**
+ * queued/active → cancelled: an attempt that stopped because its batch was cancelled (it keeps
+ * no questions; its calls count in usage), or `POST /jobs/{id}/cancel` with `from: ["queued"]`.
+ */
+export function markJobCancelled(
+  db: Database,
+  jobId: string,
+  usage: UsageDelta = NO_USAGE,
+  from: readonly JobStatus[] = ["queued", "active"],
+): Promise<TransitionResult | null> {
+  return db.$transaction(async (tx) =>
+    withEvents(tx, jobId, await transition(tx, jobId, from, "cancelled", ENDED_NOW, usage)),
+  );
+}
+
+/**
+ * Whether a running attempt may make another provider call: its job is still active and its
+ * batch (if any) has not been cancelled.
+ */
+export async function jobMayContinue(db: Database, jobId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ job: string; batch: string | null }[]>`
+    SELECT j.status::text AS job, b.status::text AS batch
+    FROM jobs j LEFT JOIN batches b ON b.id = j.batch_id
+    WHERE j.id = ${jobId}::uuid`;
+  const row = rows[0];
+  return row !== undefined && row.job === "active" && row.batch !== "cancelled";
 }
 
 /**

@@ -16,6 +16,8 @@ const CODES = new Set([
   "P1002",
   "P1017",
   "P2024",
+  // Prisma: a transaction could not start in time (the pool is exhausted): overloaded, not wrong.
+  "P2028",
   // Postgres: admin shutdown, crash shutdown, cannot connect now, too many connections.
   "57P01",
   "57P02",

@@ -3,6 +3,7 @@ import type { ChatRequest, ChatResult, ProviderKeyClient } from "@qforge/provide
 import type { GenerateRequest } from "@qforge/schemas";
 import {
   generateQuestions,
+  isGenerationCancelled,
   isGenerationError,
   MAX_EXTRA_CALLS,
   type CallRecord,
@@ -154,5 +155,42 @@ describe("generateQuestions", () => {
       [true, undefined],
       [false, "server"],
     ]);
+  });
+});
+
+describe("shouldContinue", () => {
+  test("is asked before every call after the first; false stops before the next call", async () => {
+    const client = scripted([(n) => questions(n)]);
+    const asked: number[] = [];
+    let allow = 2;
+    const run = generateQuestions({
+      request: request(25),
+      client,
+      questionsPerCall: 5,
+      shouldContinue: async () => {
+        asked.push(client.asked.length);
+        return allow-- > 0;
+      },
+    });
+    await expect(run).rejects.toSatisfy(isGenerationCancelled);
+    // Called before calls 2, 3 and 4 (not before the first); the "no" came before call 4.
+    expect(asked).toEqual([1, 2, 3]);
+    expect(client.asked).toHaveLength(3);
+  });
+
+  test("a job whose first call fills it never asks", async () => {
+    const client = scripted([(n) => questions(n)]);
+    let askedAtAll = false;
+    const { questions: got } = await generateQuestions({
+      request: request(3),
+      client,
+      questionsPerCall: 10,
+      shouldContinue: async () => {
+        askedAtAll = true;
+        return false;
+      },
+    });
+    expect(got).toHaveLength(3);
+    expect(askedAtAll).toBe(false);
   });
 });

@@ -43,6 +43,19 @@ export function isGenerationError(e: unknown): e is GenerationError {
   return e instanceof GenerationError;
 }
 
+/** The attempt stopped before a further call because `shouldContinue` said no (e.g. cancelled). */
+export class GenerationCancelled extends Error {
+  readonly code = "cancelled" as const;
+  constructor() {
+    super("stopped: the job no longer wants further calls");
+    this.name = "GenerationCancelled";
+  }
+}
+
+export function isGenerationCancelled(e: unknown): e is GenerationCancelled {
+  return e instanceof GenerationCancelled;
+}
+
 /** Top-up calls allowed, per provider attempt, beyond those the count needs. */
 export const MAX_EXTRA_CALLS = 3;
 
@@ -107,7 +120,10 @@ export type GenerateOptions = {
    * appended to this array as they arrive, so a caller that is interrupted keeps them.
    */
   progress?: GeneratedQuestion[];
-  /** Checked before every call after the first: false stops (the job was cancelled, say). */
+  /**
+   * Asked before every call after the first; false ends the attempt with GenerationCancelled.
+   * The call in flight always finishes: this only prevents the next one.
+   */
   shouldContinue?: () => Promise<boolean> | boolean;
   signal?: AbortSignal;
 } & (
@@ -119,14 +135,6 @@ export type GenerateOptions = {
       router?: undefined;
     }
 );
-
-/** The job was stopped between calls (see `shouldContinue`). */
-export class GenerationStopped extends Error {
-  constructor() {
-    super("generation stopped");
-    this.name = "GenerationStopped";
-  }
-}
 
 const errorKindOf = (e: unknown): ProviderErrorKind | undefined => {
   const kind = (e as { kind?: unknown } | null)?.kind;
@@ -160,7 +168,7 @@ export async function generateQuestions(options: GenerateOptions): Promise<{
           (unusable > 0 ? ` (${unusable} answers had no usable JSON)` : ""),
       );
     }
-    if (calls > 0 && shouldContinue && !(await shouldContinue())) throw new GenerationStopped();
+    if (calls > 0 && shouldContinue && !(await shouldContinue())) throw new GenerationCancelled();
     const ask = Math.min(questionsPerCall, count - kept.length);
     calls++;
     const answer = await router.chat({

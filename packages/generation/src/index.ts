@@ -3,8 +3,9 @@ export { parseModelAnswer, extractQuestionList } from "./parse.ts";
 export type { ParsedQuestion, ParseResult } from "./parse.ts";
 export {
   generateQuestions,
+  GenerationCancelled,
   GenerationError,
-  GenerationStopped,
+  isGenerationCancelled,
   isGenerationError,
   MAX_EXTRA_CALLS,
   singleKeyRouter,

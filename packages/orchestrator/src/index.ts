@@ -2,6 +2,7 @@ export {
   Orchestrator,
   outcomeFor,
   redisKeys,
+  statsKey,
   utcDay,
   UNHEALTHY_AFTER,
   type AcquireResult,
@@ -21,3 +22,4 @@ export {
   type KeyStatus,
   type ProviderStatus,
 } from "./status.ts";
+export { LATENCY_BUCKETS_MS } from "./scripts.ts";

@@ -94,6 +94,11 @@ function nextUtcMidnight(ms: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
 }
 
+/** Calls by outcome and latency buckets of every key (fields `key|outcome`, `key|le|ms`). */
+export function statsKey(prefix: string): string {
+  return `${prefix}:orch:stats`;
+}
+
 export function redisKeys(prefix: string, keyId: string, day: string) {
   return {
     state: `${prefix}:orch:state:${keyId}`,
@@ -228,11 +233,12 @@ export class Orchestrator {
     const rk = redisKeys(this.config.queuePrefix, lease.keyId, day);
     const fired = (await this.redis.eval(
       SETTLE,
-      4,
+      5,
       rk.state,
       rk.minute,
       rk.day,
       rk.alerts,
+      statsKey(this.config.queuePrefix),
       now,
       input.outcome,
       Math.max(0, Math.round(input.latencyMs)),
@@ -248,6 +254,7 @@ export class Orchestrator {
       (input.reason ?? "").slice(0, 200),
       key.limits.rpd,
       key.limits.tpd,
+      lease.keyId,
     )) as number[];
     for (const threshold of fired ?? []) {
       this.options.onAlert?.({ provider: lease.provider, keyId: lease.keyId, threshold });

@@ -8,6 +8,9 @@
 //   D  day hash for the UTC day: `r` requests and `t` tokens reserved; seeded from Postgres
 //   A  alerts hash for the UTC day: threshold -> time it was first passed
 
+/** Upper bounds (ms) of the call latency histogram kept per key. */
+export const LATENCY_BUCKETS_MS = [100, 250, 500, 1000, 2500, 5000, 10000, 30000] as const;
+
 /** Shared helpers, prepended to both scripts. */
 const COMMON = `
 local function num(v, d) if v == false or v == nil then return d end local n = tonumber(v) if n == nil then return d end return n end
@@ -197,15 +200,16 @@ return {'ok', pick, isProbe, sec}
 /**
  * Records how a reserved call went.
  *
- * KEYS: S, M, D, A of the key.
+ * KEYS: S, M, D, A of the key, and the stats hash shared by all keys (for /metrics).
  * ARGV: now, outcome (ok|fail|rate|auth|neutral|release), latency ms, est tokens, real tokens,
  *       reservation second, reservation id, retry-after ms, failure threshold, open ms,
- *       success threshold, disable ms, reason, rpd, tpd.
+ *       success threshold, disable ms, reason, rpd, tpd, key id.
  * Returns the alert thresholds (80, 90, 100) this call passed first today.
  */
 export const SETTLE =
   COMMON +
   `
+local LATENCY_BUCKETS = {${LATENCY_BUCKETS_MS.join(", ")}}
 local S, M, D, A = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now = tonumber(ARGV[1])
 local outcome = ARGV[2]
@@ -221,6 +225,21 @@ local successThreshold = tonumber(ARGV[11])
 local disableMs = tonumber(ARGV[12])
 local reason = ARGV[13]
 local rpd, tpd = tonumber(ARGV[14]), tonumber(ARGV[15])
+local keyId = ARGV[16]
+local STATS = KEYS[5]
+
+-- Calls by outcome and a latency histogram (ms buckets), per key, for /metrics.
+if outcome ~= 'release' then
+  redis.call('HINCRBY', STATS, keyId .. '|' .. outcome, 1)
+  if outcome == 'ok' or outcome == 'fail' then
+    local le = 'inf'
+    for _, b in ipairs(LATENCY_BUCKETS) do
+      if latency <= b then le = tostring(b) break end
+    end
+    redis.call('HINCRBY', STATS, keyId .. '|le|' .. le, 1)
+    redis.call('HINCRBY', STATS, keyId .. '|sum', latency)
+  end
+end
 
 -- Tokens: the estimate becomes the real figure; a released reservation gives everything back.
 local dreq, dtok = 0, real - est

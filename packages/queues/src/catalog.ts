@@ -28,6 +28,8 @@ export const PartialQuestion = z.object({
 export const GenerateJobData = z.object({
   jobId: z.uuid(),
   attempt: z.number().int().min(1).default(1),
+  /** Attempts made before this run (a retried job keeps counting). */
+  attemptBase: z.number().int().min(0).default(0),
   hop: z.number().int().min(0).default(0),
   failures: z.record(z.string(), z.object({ code: z.string(), message: z.string() })).default({}),
   partial: z.array(PartialQuestion).default([]),
@@ -35,9 +37,19 @@ export const GenerateJobData = z.object({
 export type GenerateJobData = z.infer<typeof GenerateJobData>;
 export type GenerateJobInput = z.input<typeof GenerateJobData>;
 
-/** The BullMQ id of a job after `hop` moves: the first keeps the qforge id itself. */
-export function bullJobId(jobId: string, hop: number): string {
-  return hop === 0 ? jobId : `${jobId}.${hop}`;
+/**
+ * The BullMQ id of a job after `hop` moves. `from` identifies the BullMQ job it moves from (its
+ * id and creation time): the same stage run twice adds the same next job (BullMQ ignores the
+ * second), while a job queued anew later (a retry) never collides with one kept from before.
+ */
+export function bullJobId(
+  jobId: string,
+  hop: number,
+  from?: { id: string; timestamp: number },
+): string {
+  if (hop === 0) return jobId;
+  const stamp = from ? `.${from.timestamp.toString(36)}` : "";
+  return `${jobId}.${hop}${stamp}`;
 }
 
 /** Lower runs first: lone jobs (a person waiting) ahead of batch items. */

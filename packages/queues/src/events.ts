@@ -32,6 +32,19 @@ export async function publishChange(
   await pipeline.exec();
 }
 
+/** Tells listeners (SSE streams, `?wait=`) that a batch changed outside a job transition. */
+export async function publishBatchChange(
+  redis: Redis,
+  prefix: string,
+  batchId: string,
+  status: string,
+): Promise<void> {
+  await redis.publish(
+    batchChannel(prefix, batchId),
+    JSON.stringify({ type: "batch", id: batchId, status }),
+  );
+}
+
 /** One subscriber connection per process, shared by every listener (reference-counted). */
 export class ChangeListener {
   private readonly handlers = new Map<string, Set<(e: ChangeEvent) => void>>();

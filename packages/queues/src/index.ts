@@ -6,3 +6,4 @@ export {
 } from "./connection.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";
+export * from "./webhooks.ts";

@@ -25,22 +25,25 @@ export function submissionsRouter(deps: {
   submitter: Submitter;
   listener: ChangeListener;
   queuePrefix: string;
+  /** SSRF rules for `webhook_url` (a 400 when refused). */
+  checkWebhookUrl: (url: string | undefined) => Promise<void>;
   /** Aborted at shutdown: a `?wait=` answers with the job as it is now. */
-  shutdown?: AbortSignal;
+  closing?: AbortSignal;
 }): Router {
-  const { db, submitter, listener, queuePrefix } = deps;
+  const { db, submitter, listener, queuePrefix, checkWebhookUrl } = deps;
   const router = Router();
 
   router.post("/questions/generate", async (req, res) => {
     const { wait } = parseOr400(WaitQuery, { wait: req.query.wait }, "the query");
     const body = parseOr400(GenerateBody, requireBody(req.body), "the request body");
+    await checkWebhookUrl(body.webhook_url);
     let job = await submitter.submitJob(req.tenantId, body);
     res.setHeader("location", `/api/v1/jobs/${job.id}`);
     if (wait) {
       const aborted = new AbortController();
       res.on("close", () => aborted.abort());
-      const signal = deps.shutdown
-        ? AbortSignal.any([aborted.signal, deps.shutdown])
+      const signal = deps.closing
+        ? AbortSignal.any([aborted.signal, deps.closing])
         : aborted.signal;
       job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, signal);
     }
@@ -49,6 +52,7 @@ export function submissionsRouter(deps: {
 
   router.post("/batches", async (req, res) => {
     const body = parseOr400(CreateBatchBody, requireBody(req.body), "the request body");
+    await checkWebhookUrl(body.webhook_url);
     const batch = await submitter.submitBatch(req.tenantId, body);
     res.setHeader("location", `/api/v1/batches/${batch.id}`);
     res.status(202).json(batch);
