@@ -19,26 +19,46 @@ import {
 } from "./helpers/cluster.ts";
 import type { AppProcess } from "./helpers/processes.ts";
 import { startFaultProxy, type FaultProxy } from "./helpers/proxy.ts";
+import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { TEST_REDIS_URL } from "./helpers/services.ts";
 import { eventually } from "./helpers/system.ts";
 
 // BullMQ delivers at least once: a job can run twice. Its effects happen once all the same —
-// questions stored, batch counted, usage charged — because Postgres enforces it (unique keys,
-// conditional transitions), whatever the worker believed.
+// questions stored, batch counted, usage charged, webhook event recorded — because Postgres
+// enforces it (unique keys, conditional transitions), whatever the worker believed.
 
 let c: Cluster;
 let proxy: FaultProxy;
+let receiver: Receiver;
 /** The worker that serves after the first one is killed. */
 let survivor: AppProcess | undefined;
 
 beforeAll(async () => {
   proxy = await startFaultProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
-  c = await startCluster({ env: { JOB_LOCK_MS: "3000" } });
+  receiver = await startReceiver();
+  c = await startCluster({
+    env: {
+      JOB_LOCK_MS: "3000",
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
+      WEBHOOK_SECRET: "whsec_cmVydW4tdGVzdHMtd2ViaG9vay1zZWNyZXQtMDAwMDAw",
+    },
+  });
 });
 afterAll(async () => {
   await c?.close();
   await proxy?.close();
+  await receiver?.close();
 });
+
+/** Rows of the webhook outbox for a batch or a job, by event. */
+async function webhookEvents(where: { batchId?: string; jobId?: string }) {
+  const rows = await c.sys.db.webhookDelivery.findMany({ where });
+  return rows.map((r) => r.event).sort();
+}
+
+/** Distinct webhook-ids the receiver got on `path` (retries repeat the id). */
+const deliveredIds = (path: string) =>
+  new Set(receiver.at(path).map((h) => h.headers["webhook-id"]));
 
 const usageOf = (id: string) =>
   c.sys.db.job.findUniqueOrThrow({
@@ -59,6 +79,7 @@ test("killed after its answer was stored, before BullMQ heard: the rerun changes
       question_count: 3,
       fresh: true,
     })),
+    { webhook_url: `${receiver.url}/batch` },
   );
   await held;
   const done = await c.sys.db.job.findFirstOrThrow({ where: { batchId, status: "completed" } });
@@ -91,6 +112,9 @@ test("killed after its answer was stored, before BullMQ heard: the rerun changes
   expect(batch.promptTokens).toBe(jobs.reduce((n, j) => n + j.promptTokens, 0));
   expect(batch.completionTokens).toBe(jobs.reduce((n, j) => n + j.completionTokens, 0));
   expect(await recordedRequests(c.sys.db)).toBe(3);
+  // One batch.completed event, recorded once, delivered under one webhook-id.
+  expect(await webhookEvents({ batchId })).toEqual(["batch.completed"]);
+  await eventually(async () => deliveredIds("/batch").size === 1, 20_000);
   console.log("[figures] rerun after kill: 3 jobs, 3 provider calls, 9 rows, 0 duplicates");
 }, 60_000);
 
@@ -129,7 +153,13 @@ test("an answer that arrives after the timeout is discarded: the job completes o
   c.fake.script(FAULT_GROQ_KEY, { kind: "questions", latencyMs: 3000 });
   const res = await c.sys.call("/api/v1/questions/generate", {
     method: "POST",
-    body: { role: "Late Answer", difficulty: "hard", question_count: 4, fresh: true },
+    body: {
+      role: "Late Answer",
+      difficulty: "hard",
+      question_count: 4,
+      fresh: true,
+      webhook_url: `${receiver.url}/late`,
+    },
   });
   expect(res.status).toBe(202);
   const id = res.body.id as string;
@@ -146,6 +176,8 @@ test("an answer that arrives after the timeout is discarded: the job completes o
   expect(await recordedRequests(c.sys.db)).toBe(requestsBefore + 2);
   const usage = await c.sys.db.providerUsage.findFirstOrThrow();
   expect(usage.failures).toBeGreaterThanOrEqual(1);
+  expect(await webhookEvents({ jobId: id })).toEqual(["job.completed"]);
+  await eventually(async () => deliveredIds("/late").size === 1, 20_000);
 }, 60_000);
 
 test("in Postgres: transitions of an ended job add no usage, no count, no row", async () => {

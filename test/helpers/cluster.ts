@@ -74,8 +74,12 @@ export async function startCluster(
 }
 
 /** Submits a batch through the API; returns its id. */
-export async function submitBatch(sys: TestSystem, items: unknown[]): Promise<string> {
-  const res = await sys.call("/api/v1/batches", { method: "POST", body: { items } });
+export async function submitBatch(
+  sys: TestSystem,
+  items: unknown[],
+  extra: { webhook_url?: string } = {},
+): Promise<string> {
+  const res = await sys.call("/api/v1/batches", { method: "POST", body: { items, ...extra } });
   if (res.status !== 202)
     throw new Error(`batch refused: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
