@@ -54,11 +54,18 @@ describe("API", () => {
       async () =>
         (await c.sys.db.job.count({ where: { request: { path: ["role"], equals: "Drain" } } })) > 0,
     );
+    // A keep-alive connection, idle between requests.
+    const idle = await connect(port);
+    await idle.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect((await idle.responses(1))[0]?.headers.connection).toEqual(["keep-alive"]);
     await new Promise((r) => setTimeout(r, 200));
 
     const t0 = Date.now();
     api.signal("SIGTERM");
     await waitForOutput(api, "shutting down");
+    // Idle keep-alive connections are closed at once.
+    await idle.closed;
+    expect(Date.now() - t0).toBeLessThan(5000);
     const [answer] = await poll.responses(1);
     expect(answer?.status).toBe(202);
     expect(Date.now() - t0).toBeLessThan(5000);
