@@ -179,7 +179,8 @@ export class OrchestratedRouter implements ChatRouter {
     this.usage.providerCalls++;
     this.usage.promptTokens += call.promptTokens;
     this.usage.completionTokens += call.completionTokens;
-    const countRequest = !(await counted);
+    // The key's shared state (a pause after a 429, the breaker) is settled at once; only the
+    // Postgres record waits to learn whether the request was already counted.
     await Promise.all([
       this.orchestrator.settle(lease, {
         outcome: call.outcome,
@@ -188,14 +189,16 @@ export class OrchestratedRouter implements ChatRouter {
         ...(call.retryAfterMs !== undefined ? { retryAfterMs: call.retryAfterMs } : {}),
         ...(call.reason !== undefined ? { reason: call.reason } : {}),
       }),
-      recordProviderUsage(this.db, {
-        provider: this.provider,
-        keyId: lease.keyId,
-        ok: call.ok,
-        promptTokens: call.promptTokens,
-        completionTokens: call.completionTokens,
-        countRequest,
-      }),
+      counted.then((wasCounted) =>
+        recordProviderUsage(this.db, {
+          provider: this.provider,
+          keyId: lease.keyId,
+          ok: call.ok,
+          promptTokens: call.promptTokens,
+          completionTokens: call.completionTokens,
+          countRequest: !wasCounted,
+        }),
+      ),
     ]);
   }
 }
