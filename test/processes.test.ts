@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Redis } from "ioredis";
 import { startFakeProvider, type FakeProvider } from "./fake-provider/server.ts";
+import { addSecrets, secretsOfEnv, watchOutput } from "./helpers/secrets.ts";
 import { adminQuery, databaseUrl, TEST_REDIS_URL, uniqueName } from "./helpers/services.ts";
 import { eventually } from "./helpers/system.ts";
 
@@ -27,6 +28,9 @@ function run(script: string, env: Record<string, string>): Proc {
     detached: true,
   });
   const out: string[] = [];
+  // Scanned for secrets after the file (test/helpers/secret-scan.ts).
+  watchOutput(`pnpm ${script}`, () => out.join(""));
+  addSecrets(secretsOfEnv(env));
   child.stdout!.on("data", (d: Buffer) => out.push(d.toString()));
   child.stderr!.on("data", (d: Buffer) => out.push(d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

@@ -1,10 +1,13 @@
 import net from "node:net";
+import { Transform, type TransformCallback } from "node:stream";
 
 /**
  * A TCP proxy on loopback in front of a real service, to make it fail on cue:
  * - `stall()`: connections stay open but nothing passes, held back in order (a hung server);
  * - `down()`: every connection is cut and new ones are refused at once (a dead server);
- * - `up()`: traffic flows again.
+ * - `up()`: traffic flows again;
+ * - `holdWhen(text)`: the first client message containing `text` (e.g. a Redis command and its
+ *   argument) is held, and the proxy stalls from there: freezes a client at an exact step.
  */
 export interface FaultProxy {
   port: number;
@@ -12,6 +15,8 @@ export interface FaultProxy {
   stall(): void;
   down(): void;
   up(): void;
+  /** Resolves when a message containing `text` arrived (and was held). */
+  holdWhen(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,7 +25,26 @@ export async function startFaultProxy(
   targetHost = "127.0.0.1",
 ): Promise<FaultProxy> {
   let mode: "up" | "stall" | "down" = "up";
+  let trigger: { text: string; fired: () => void } | undefined;
+  /** Chunks held while stalled, in arrival order per stream (each stream waits on its own). */
+  let held: Array<() => void> = [];
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+
+  // A pass-through that holds chunks while the proxy is stalled: a held chunk's callback is not
+  // called, so the stream behind it stops too, and data resumes in order on up().
+  const gate = (inspect: boolean) =>
+    new Transform({
+      transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+        if (inspect && trigger && chunk.includes(trigger.text)) {
+          const t = trigger;
+          trigger = undefined;
+          mode = "stall";
+          t.fired();
+        }
+        if (mode === "stall") held.push(() => done(null, chunk));
+        else done(null, chunk);
+      },
+    });
 
   const server = net.createServer((client) => {
     if (mode === "down") {
@@ -30,14 +54,8 @@ export async function startFaultProxy(
     const upstream = net.connect(targetPort, targetHost);
     const pair = { client, upstream };
     pairs.add(pair);
-    // Piped, so that pausing the reads holds data back in order (as a hung peer or a congested
-    // network would) and resuming delivers it.
-    client.pipe(upstream);
-    upstream.pipe(client);
-    if (mode === "stall") {
-      client.pause();
-      upstream.pause();
-    }
+    client.pipe(gate(true)).pipe(upstream);
+    upstream.pipe(gate(false)).pipe(client);
     const end = () => {
       pairs.delete(pair);
       client.destroy();
@@ -49,6 +67,15 @@ export async function startFaultProxy(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
 
+  const cutAll = () => {
+    for (const p of pairs) {
+      p.client.destroy();
+      p.upstream.destroy();
+    }
+    pairs.clear();
+    held = [];
+  };
+
   return {
     port,
     url(base) {
@@ -59,36 +86,26 @@ export async function startFaultProxy(
     },
     stall() {
       mode = "stall";
-      for (const p of pairs) {
-        p.client.unpipe(p.upstream);
-        p.upstream.unpipe(p.client);
-        p.client.pause();
-        p.upstream.pause();
-      }
     },
     down() {
       mode = "down";
-      for (const p of pairs) {
-        p.client.destroy();
-        p.upstream.destroy();
-      }
-      pairs.clear();
+      cutAll();
     },
     up() {
-      if (mode === "stall") {
-        for (const p of pairs) {
-          p.client.pipe(p.upstream);
-          p.upstream.pipe(p.client);
-        }
-      }
       mode = "up";
+      const release = held;
+      held = [];
+      for (const go of release) go();
+    },
+    holdWhen(text) {
+      return new Promise<void>((resolve) => {
+        trigger = { text, fired: resolve };
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const p of pairs) {
-          p.client.destroy();
-          p.upstream.destroy();
-        }
+        trigger = undefined;
+        cutAll();
         server.close(() => resolve());
       }),
   };

@@ -5,11 +5,17 @@ import { loadConfig, secretValues, type Config } from "@qforge/config";
 import { createLogger, registerSecrets, type Logger } from "@qforge/logger";
 import { createDatabase, type Database } from "@qforge/database";
 import { startWorkers, type WorkerSystem } from "@qforge/worker";
+import { addSecrets, watchOutput } from "./secrets.ts";
 import { createTestDatabase, TEST_REDIS_URL, uniqueName } from "./services.ts";
 
 /** Every log line written by the system under test, for assertions (e.g. no secrets). */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
+  constructor(name = "in-process logs") {
+    super();
+    // Scanned for secrets after the file (test/helpers/secret-scan.ts).
+    watchOutput(name, () => this.text);
+  }
   override _write(chunk: Buffer, _enc: string, done: () => void): void {
     this.lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
     done();
@@ -58,6 +64,7 @@ export async function startSystem(
     ...env,
   });
   registerSecrets(secretValues(config));
+  addSecrets(secretValues(config));
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, name: "qforge-test" }, logs);
   const api = await startApi(config, logger, { host: "127.0.0.1", port: 0 });

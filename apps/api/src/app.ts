@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import express, { type RequestHandler } from "express";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -13,7 +14,7 @@ import { idempotency } from "./idempotency.ts";
 import { createMetrics, type MetricsModule } from "./metrics.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
-import { errorHandler, HttpProblem, sendProblem } from "./problem.ts";
+import { errorHandler, HttpProblem, sendProblem, unavailable } from "./problem.ts";
 import { createControl } from "./control.ts";
 import { controlRouter } from "./routes/control.ts";
 import { eventsRouter } from "./routes/events.ts";
@@ -37,7 +38,10 @@ export interface AppDeps {
   logger: Logger;
   /** Every queue (providers and webhooks), for Bull Board and /metrics. */
   queues?: readonly Queue[];
-  /** Aborted at shutdown: long-lived answers (SSE streams) end so the server can close. */
+  /**
+   * Aborted when the process begins to stop: readiness fails, waiting requests (`?wait=`) answer
+   * now, SSE streams end, and each connection closes after its current response.
+   */
   closing?: AbortSignal;
   /** Extra /metrics modules (see metrics.ts). */
   metricsModules?: readonly MetricsModule[];
@@ -94,9 +98,25 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, redis, listener, logger } = deps;
+  const closing = deps.closing ?? new AbortController().signal;
+  // One listener per request in flight: thousands are normal, not a leak.
+  setMaxListeners(0, closing);
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+
+  // While the process stops, every response ends its connection (keep-alive would hold it).
+  app.use((_req, res, next) => {
+    const close = () => {
+      if (!res.headersSent) res.setHeader("connection", "close");
+    };
+    if (closing.aborted) close();
+    else {
+      closing.addEventListener("abort", close, { once: true });
+      res.once("close", () => closing.removeEventListener("abort", close));
+    }
+    next();
+  });
 
   app.use(
     pinoHttp({
@@ -143,6 +163,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get("/readyz", async (_req, res) => {
+    if (closing.aborted) {
+      // A load balancer stops sending traffic here while in-flight requests finish.
+      sendProblem(res, unavailable("shutting down"));
+      return;
+    }
     const check = async (fn: () => Promise<unknown>) => {
       try {
         await withTimeout(fn(), 2000);
@@ -202,6 +227,7 @@ export function createApp(deps: AppDeps): express.Express {
       listener,
       queuePrefix: config.queuePrefix,
       checkWebhookUrl,
+      closing,
     }),
   );
   api.use(jobsRouter(db));
@@ -213,7 +239,7 @@ export function createApp(deps: AppDeps): express.Express {
       db,
       listener,
       queuePrefix: config.queuePrefix,
-      ...(deps.closing ? { closing: deps.closing } : {}),
+      closing,
     }),
   );
   app.use("/api/v1", api);

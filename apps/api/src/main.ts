@@ -11,13 +11,22 @@ logger.info({ url: api.url }, `qforge API listening on ${api.url}`);
 
 let stopping = false;
 const stop = async (signal: string) => {
-  if (stopping) process.exit(1);
+  if (stopping) {
+    logger.warn({ signal }, "second signal: exiting now");
+    process.exit(1);
+  }
   stopping = true;
-  logger.info({ signal }, "shutting down: draining requests");
-  const force = setTimeout(() => process.exit(1), 15_000);
-  force.unref();
-  await api.close();
-  logger.info("api stopped");
+  logger.info(
+    { signal, timeoutMs: config.shutdownTimeoutMs },
+    "shutting down: no new connections; draining requests",
+  );
+  // Whatever hangs below (a store out of reach), the process still ends.
+  setTimeout(() => {
+    logger.error("shutdown did not complete in time: exiting");
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 5000).unref();
+  const drained = await api.close(config.shutdownTimeoutMs);
+  logger.info({ drained }, "api stopped");
   process.exit(0);
 };
 process.on("SIGTERM", () => void stop("SIGTERM"));

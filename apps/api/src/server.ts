@@ -1,4 +1,5 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
@@ -6,6 +7,7 @@ import { createDatabase, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import {
   ChangeListener,
+  checkEvictionPolicy,
   createRedis,
   PROVIDER_QUEUES,
   WEBHOOKS_QUEUE,
@@ -17,8 +19,36 @@ export interface ApiServer {
   server: Server;
   url: string;
   db: Database;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, fails readiness, answers waiting requests now and closes
+   * keep-alive connections after their response; in-flight requests get `timeoutMs`
+   * (SHUTDOWN_TIMEOUT_MS), then every connection is cut. Then Redis and Postgres are closed.
+   * Resolves true when every request finished in time.
+   */
+  close(timeoutMs?: number): Promise<boolean>;
 }
+
+/** Resolves true when `p` settles within `ms`, false otherwise (`p` is left to run). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms), false);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// Node's HTTP timeouts. Headers arrive in milliseconds from a real client: one that dribbles them
+// (slowloris) is cut after HEADERS_TIMEOUT_MS with a 408. A whole request (16 MiB at most) gets
+// REQUEST_TIMEOUT_MS to arrive; answering it may take longer (`?wait=`, SSE). Node checks these
+// every CHECK_INTERVAL_MS (its default, 30 s, would let a slow client hold on 30 s more).
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+const CHECK_INTERVAL_MS = 1000;
 
 function waitReady(redis: Redis, ms: number): Promise<void> {
   if (redis.status === "ready") return Promise.resolve();
@@ -31,6 +61,41 @@ function waitReady(redis: Redis, ms: number): Promise<void> {
     const timer = setTimeout(done, ms);
     redis.once("ready", done);
   });
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    "Request Header Fields Too Large",
+    "the request headers exceed 16 KiB",
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "the request did not arrive in time"],
+};
+
+/**
+ * What Node's HTTP parser refuses (malformed requests, oversized headers, slow clients) is
+ * answered as problem+json like every other error, instead of Node's bare status line; then the
+ * connection closes, as Node would have closed it.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const { bytesWritten } = socket as Duplex & { bytesWritten?: number };
+  // As Node itself: only a connection that has not started an answer gets one.
+  if (err.code === "ECONNRESET" || !socket.writable || (bytesWritten ?? 0) > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, title, detail] = CLIENT_ERRORS[err.code ?? ""] ?? [
+    400,
+    "Bad Request",
+    "the request is not valid HTTP/1.1",
+  ];
+  const slug = title.toLowerCase().replace(/ /g, "-");
+  const body = JSON.stringify({ type: `urn:qforge:problem:${slug}`, title, status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 /** Where new jobs go: the first provider in PROVIDER_ORDER that has keys (else the first). */
@@ -52,6 +117,7 @@ export async function startApi(
   }
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, "client");
+  checkEvictionPolicy(redis, (message) => logger.warn(message));
   const listener = new ChangeListener(createRedis(config.redisUrl, "subscriber"));
   // The request-path connection refuses commands while disconnected (fail fast → 503), so give
   // it its first connection before serving; if Redis is down at start, /readyz says so.
@@ -89,14 +155,27 @@ export async function startApi(
     queues: allQueues,
     closing: closing.signal,
   });
-  const server = app.listen(listen.port ?? config.port, listen.host ?? config.host);
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: CHECK_INTERVAL_MS,
+    },
+    app,
+  );
+  server.on("clientError", answerClientError);
+  // A connection whose response went out while stopping is closed as soon as it is idle, even
+  // one that had already sent its headers (keep-alive) when the stop began.
+  server.on("request", (_req, res) => {
+    res.once("finish", () => {
+      if (closing.signal.aborted) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.listen(listen.port ?? config.port, listen.host ?? config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
-  // Slow clients may not hold a connection open for ever.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = listen.host ?? config.host;
@@ -106,16 +185,22 @@ export async function startApi(
     server,
     url,
     db,
-    async close() {
+    async close(timeoutMs = config.shutdownTimeoutMs) {
       closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await within(closed, timeoutMs);
+      if (!drained) {
+        logger.warn({ timeoutMs }, "shutdown: requests still in flight; closing their connections");
+        server.closeAllConnections();
+        await within(closed, 1000);
+      }
+      // Each bounded: with Redis or Postgres gone, their clients' close may wait for ever.
+      await within(Promise.all([...queues.values()].map((q) => q.close().catch(() => {}))), 2000);
       await listener.close();
       redis.disconnect();
-      await db.$disconnect();
+      await within(db.$disconnect(), 2000);
+      return drained;
     },
   };
 }

@@ -18,10 +18,18 @@ const stop = async (signal: string) => {
     process.exit(1);
   }
   stopping = true;
-  logger.info({ signal }, "shutting down: finishing active jobs");
-  await system.close();
-  await db.$disconnect();
-  logger.info("worker stopped");
+  logger.info(
+    { signal, timeoutMs: config.shutdownTimeoutMs },
+    "shutting down: no new jobs; finishing active jobs",
+  );
+  // Whatever hangs below (a store out of reach), the process still ends.
+  setTimeout(() => {
+    logger.error("shutdown did not complete in time: exiting");
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 5000).unref();
+  const finished = await system.close(config.shutdownTimeoutMs);
+  await Promise.race([db.$disconnect(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  logger.info({ finished }, "worker stopped");
   process.exit(0);
 };
 process.on("SIGTERM", () => void stop("SIGTERM"));

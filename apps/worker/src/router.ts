@@ -1,4 +1,9 @@
-import { recordProviderUsage, type Database, type UsageDelta } from "@qforge/database";
+import {
+  recordProviderRequest,
+  recordProviderUsage,
+  type Database,
+  type UsageDelta,
+} from "@qforge/database";
 import type { ChatRouter, RoutedAnswer } from "@qforge/generation";
 import type { Logger } from "@qforge/logger";
 import {
@@ -49,7 +54,10 @@ export function estimateTokens(request: Pick<ChatRequest, "messages" | "maxToken
 export class OrchestratedRouter implements ChatRouter {
   readonly usage: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
   private readonly failedKeys = new Set<string>();
-  private readonly leases = new WeakMap<RoutedAnswer, Lease>();
+  private readonly leases = new WeakMap<
+    RoutedAnswer,
+    { lease: Lease; counted: Promise<boolean> }
+  >();
   private prepared: Lease | undefined;
   private lastError: ProviderError | undefined;
 
@@ -94,10 +102,20 @@ export class OrchestratedRouter implements ChatRouter {
         lease = res.lease;
       }
       const started = Date.now();
+      // The request is counted in Postgres as it starts, alongside the call (no added latency),
+      // so a call in flight when this worker dies still shows in ai_provider_usage. Its outcome
+      // is added after; if this first write failed, the second counts the request instead.
+      const counted = recordProviderRequest(this.db, {
+        provider: this.provider,
+        keyId: lease.keyId,
+      }).then(
+        () => true,
+        () => false,
+      );
       try {
         const result = await lease.client.chat(request);
         const answer: RoutedAnswer = { ...result, provider: this.provider, keyId: lease.keyId };
-        this.leases.set(answer, lease);
+        this.leases.set(answer, { lease, counted });
         return answer;
       } catch (error) {
         const err = isProviderError(error)
@@ -109,7 +127,7 @@ export class OrchestratedRouter implements ChatRouter {
               message: `${lease.keyId}: call failed`,
             });
         const outcome = outcomeFor(err.kind);
-        await this.account(lease, {
+        await this.account(lease, counted, {
           outcome,
           latencyMs: Date.now() - started,
           promptTokens: 0,
@@ -132,10 +150,10 @@ export class OrchestratedRouter implements ChatRouter {
   }
 
   async report(answer: RoutedAnswer, usable: boolean): Promise<void> {
-    const lease = this.leases.get(answer);
-    if (!lease) return;
+    const call = this.leases.get(answer);
+    if (!call) return;
     this.leases.delete(answer);
-    await this.account(lease, {
+    await this.account(call.lease, call.counted, {
       outcome: usable ? "ok" : "fail",
       latencyMs: answer.latencyMs,
       promptTokens: answer.usage.promptTokens,
@@ -147,6 +165,7 @@ export class OrchestratedRouter implements ChatRouter {
 
   private async account(
     lease: Lease,
+    counted: Promise<boolean>,
     call: {
       outcome: Exclude<Outcome, "release">;
       latencyMs: number;
@@ -160,6 +179,8 @@ export class OrchestratedRouter implements ChatRouter {
     this.usage.providerCalls++;
     this.usage.promptTokens += call.promptTokens;
     this.usage.completionTokens += call.completionTokens;
+    // The key's shared state (a pause after a 429, the breaker) is settled at once; only the
+    // Postgres record waits to learn whether the request was already counted.
     await Promise.all([
       this.orchestrator.settle(lease, {
         outcome: call.outcome,
@@ -168,13 +189,16 @@ export class OrchestratedRouter implements ChatRouter {
         ...(call.retryAfterMs !== undefined ? { retryAfterMs: call.retryAfterMs } : {}),
         ...(call.reason !== undefined ? { reason: call.reason } : {}),
       }),
-      recordProviderUsage(this.db, {
-        provider: this.provider,
-        keyId: lease.keyId,
-        ok: call.ok,
-        promptTokens: call.promptTokens,
-        completionTokens: call.completionTokens,
-      }),
+      counted.then((wasCounted) =>
+        recordProviderUsage(this.db, {
+          provider: this.provider,
+          keyId: lease.keyId,
+          ok: call.ok,
+          promptTokens: call.promptTokens,
+          completionTokens: call.completionTokens,
+          countRequest: !wasCounted,
+        }),
+      ),
     ]);
   }
 }

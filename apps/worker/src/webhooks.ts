@@ -138,6 +138,9 @@ export function startWebhookWorker(
       connection,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
+      // As the provider queues (JOB_LOCK_MS): a dead worker's deliveries are taken over then.
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
       settings: { backoffStrategy: (attemptsMade: number) => webhookRetryDelayMs(attemptsMade) },
     },
   );

@@ -1,11 +1,17 @@
-import { DelayedError, Queue, Worker } from "bullmq";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import type { Config } from "@qforge/config";
 import { failJob, isStoreUnavailable, type Database } from "@qforge/database";
 import type { Logger } from "@qforge/logger";
 import { GenerationCache } from "@qforge/cache";
 import { Orchestrator } from "@qforge/orchestrator";
 import { PROVIDER_NAMES, type ProviderName } from "@qforge/providers";
-import { createRedis, GENERATE_JOB, GenerateJobData, WEBHOOKS_QUEUE } from "@qforge/queues";
+import {
+  checkEvictionPolicy,
+  createRedis,
+  GENERATE_JOB,
+  GenerateJobData,
+  WEBHOOKS_QUEUE,
+} from "@qforge/queues";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { providerKeys } from "./providers.ts";
@@ -16,14 +22,35 @@ export interface WorkerSystem {
   workers: Worker[];
   housekeeping: Housekeeping;
   orchestrator: Orchestrator;
-  /** Stops fetching, lets active jobs finish (bounded), then closes connections. */
-  close(timeoutMs?: number): Promise<void>;
+  /**
+   * Stops fetching, lets active jobs finish within `timeoutMs` (SHUTDOWN_TIMEOUT_MS), releases
+   * the ones that did not to other workers, then closes its Redis connections. Bounded even when
+   * Redis is out of reach. Resolves true when every active job finished.
+   */
+  close(timeoutMs?: number): Promise<boolean>;
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise (`p` is left to run). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms), false);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Starts a worker for every provider queue this process serves (`WORKER_QUEUES`). */
 export function startWorkers(config: Config, db: Database, logger: Logger): WorkerSystem {
   const publisher = createRedis(config.redisUrl, "worker");
   const connection = createRedis(config.redisUrl, "worker");
+  checkEvictionPolicy(publisher, (message) => logger.warn(message));
+  /** Jobs this process is running, with their lock tokens, to release them at shutdown. */
+  const active = new Map<string, { job: Job; token: string }>();
   const orchestrator = new Orchestrator(publisher, db, config, providerKeys(config), {
     keyReprobeMs: config.keyReprobeMs,
     onAlert: (a) =>
@@ -67,9 +94,15 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       provider,
       async (job, token) => {
         if (job.name !== GENERATE_JOB) throw new Error(`unknown job name ${job.name}`);
-        await processor(job).catch((error: unknown) =>
-          delayOnOutage(job, token, error, config.jobBackoffMs, logger),
-        );
+        const key = `${provider}/${job.id}`;
+        if (token) active.set(key, { job, token });
+        try {
+          await processor(job).catch((error: unknown) =>
+            delayOnOutage(job, token, error, config.jobBackoffMs, logger),
+          );
+        } finally {
+          active.delete(key);
+        }
       },
       {
         connection,
@@ -78,6 +111,10 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
         // A worker that dies mid-job leaves it to be picked up again; a job that keeps killing
         // workers fails eventually instead of looping.
         maxStalledCount: 3,
+        // How long a dead worker's jobs stay locked before the stalled check (run as often, by
+        // every live worker) hands them over; a live worker renews its locks at half of it.
+        lockDuration: config.jobLockMs,
+        stalledInterval: config.jobLockMs,
       },
     );
     worker.on("error", (err) => logger.error({ err, queue: provider }, "worker error"));
@@ -120,19 +157,43 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
     workers,
     housekeeping,
     orchestrator,
-    async close(timeoutMs = 30_000) {
-      await housekeeping.stop();
-      const closing = Promise.all(workers.map((w) => w.close()));
-      const timer = new Promise<"timeout">((r) => setTimeout(r, timeoutMs, "timeout").unref());
-      if ((await Promise.race([closing, timer])) === "timeout") {
-        logger.warn("workers did not finish in time; forcing close");
-        await Promise.all(workers.map((w) => w.close(true))).catch(() => {});
+    async close(timeoutMs = config.shutdownTimeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const left = () => deadline - Date.now();
+      // Stops fetching at once; resolves when the active jobs have finished. BullMQ's close()
+      // waits on Redis, so with Redis gone it may never resolve: everything here is bounded.
+      const closing = Promise.all([
+        housekeeping.stop(),
+        ...workers.map((w) => w.close().catch(() => {})),
+      ]);
+      const finished = await within(closing, left());
+      if (!finished) {
+        const running = [...active.values()];
+        logger.warn(
+          { active: running.length, timeoutMs },
+          "shutdown: active jobs did not finish in time; releasing them to other workers",
+        );
+        // Back to waiting, so another worker takes them now rather than when their locks expire.
+        // (worker.close(true) cannot do it: BullMQ returns the first close() call's promise.) A
+        // job whose processor still writes later is harmless: every transition is conditional.
+        // With Redis out of reach this fails, and the stalled check hands them over instead.
+        await within(
+          Promise.allSettled(running.map(({ job, token }) => job.moveToWait(token))),
+          Math.min(2000, Math.max(500, left())),
+        );
       }
-      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
-      await delivery?.close();
-      await webhooksQueue.close().catch(() => {});
+      await within(
+        Promise.all([
+          ...[...queues.values()].map((q) => q.close().catch(() => {})),
+          delivery?.close(),
+          webhooksQueue.close().catch(() => {}),
+        ]),
+        Math.max(200, Math.min(2000, left())),
+      );
+      for (const w of workers) void w.disconnect().catch(() => {});
       connection.disconnect();
       publisher.disconnect();
+      return finished;
     },
   };
 }

@@ -123,6 +123,12 @@ const Env = z.object({
   JOB_BACKOFF_MS: int(0, 3_600_000).default(2000),
   // Not in the contract: how long a key whose credentials were rejected rests before a probe.
   KEY_REPROBE_MS: int(1000, 86_400_000).default(300_000),
+  // Not in the contract: how long a stopping process waits for in-flight requests and active
+  // jobs before it lets go of them (below a supervisor's usual 30 s grace period).
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  // Not in the contract: BullMQ's job lock. A worker that dies holds its jobs this long (the
+  // stalled check runs as often) before another worker takes them over.
+  JOB_LOCK_MS: int(1000, 600_000).default(30_000),
 });
 
 export interface ProviderLimits {
@@ -166,6 +172,8 @@ export interface Config {
   jobAttempts: number;
   jobBackoffMs: number;
   keyReprobeMs: number;
+  shutdownTimeoutMs: number;
+  jobLockMs: number;
 }
 
 function firstIssue(error: z.ZodError): ConfigError {
@@ -252,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobAttempts: e.JOB_ATTEMPTS,
     jobBackoffMs: e.JOB_BACKOFF_MS,
     keyReprobeMs: e.KEY_REPROBE_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    jobLockMs: e.JOB_LOCK_MS,
   };
 }
 

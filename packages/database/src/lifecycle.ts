@@ -311,7 +311,27 @@ export async function jobMayContinue(db: Database, jobId: string): Promise<boole
   return row !== undefined && row.job === "active" && row.batch !== "cancelled";
 }
 
-/** Adds one provider call to its key's row for the UTC day. */
+/**
+ * Counts one request on its key's row for the UTC day, as the call starts: a call still in flight
+ * when its worker dies is counted all the same (its tokens are not known, and never will be).
+ */
+export async function recordProviderRequest(
+  db: Database,
+  call: { provider: string; keyId: string; at?: Date },
+): Promise<void> {
+  const day = (call.at ?? new Date()).toISOString().slice(0, 10);
+  await db.$executeRaw`
+    INSERT INTO ai_provider_usage (provider, key, day, requests, updated_at)
+    VALUES (${call.provider}, ${call.keyId}, ${day}::date, 1, now())
+    ON CONFLICT (provider, key, day) DO UPDATE SET
+      requests = ai_provider_usage.requests + 1,
+      updated_at = now()`;
+}
+
+/**
+ * Adds one provider call's outcome to its key's row for the UTC day: its tokens, whether it
+ * failed, and the request itself unless `recordProviderRequest` counted it already.
+ */
 export async function recordProviderUsage(
   db: Database,
   call: {
@@ -320,18 +340,21 @@ export async function recordProviderUsage(
     ok: boolean;
     promptTokens: number;
     completionTokens: number;
+    /** False when the request was counted as it started. */
+    countRequest?: boolean;
     at?: Date;
   },
 ): Promise<void> {
   const day = (call.at ?? new Date()).toISOString().slice(0, 10);
   const tokens = call.promptTokens + call.completionTokens;
+  const requests = call.countRequest === false ? 0 : 1;
   await db.$executeRaw`
     INSERT INTO ai_provider_usage
       (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures, updated_at)
-    VALUES (${call.provider}, ${call.keyId}, ${day}::date, 1, ${call.promptTokens},
+    VALUES (${call.provider}, ${call.keyId}, ${day}::date, ${requests}, ${call.promptTokens},
       ${call.completionTokens}, ${tokens}, ${call.ok ? 0 : 1}, now())
     ON CONFLICT (provider, key, day) DO UPDATE SET
-      requests = ai_provider_usage.requests + 1,
+      requests = ai_provider_usage.requests + EXCLUDED.requests,
       prompt_tokens = ai_provider_usage.prompt_tokens + EXCLUDED.prompt_tokens,
       completion_tokens = ai_provider_usage.completion_tokens + EXCLUDED.completion_tokens,
       tokens = ai_provider_usage.tokens + EXCLUDED.tokens,

@@ -25,3 +25,47 @@ export function createRedis(url: string, role: ConnectionRole): Redis {
   redis.on("error", () => {});
   return redis;
 }
+
+/**
+ * BullMQ loses jobs if Redis evicts its keys under memory pressure: the only safe
+ * `maxmemory-policy` is `noeviction`. Returns a warning to log, or null when the policy is right.
+ * Managed Redis often disables CONFIG; INFO reports the policy too, so it is the fallback.
+ */
+export async function evictionPolicyWarning(redis: Redis): Promise<string | null> {
+  let policy: string | undefined;
+  try {
+    const reply = (await redis.call("CONFIG", "GET", "maxmemory-policy")) as string[];
+    policy = reply[1];
+  } catch {
+    try {
+      const info = await redis.info("memory");
+      policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    } catch {
+      // neither is allowed: said below
+    }
+  }
+  if (policy === undefined) {
+    return (
+      "could not read Redis maxmemory-policy (CONFIG GET and INFO are disabled): make sure it is " +
+      "noeviction, or Redis may evict queued jobs under memory pressure"
+    );
+  }
+  if (policy === "noeviction") return null;
+  return (
+    `Redis maxmemory-policy is ${policy}, not noeviction: under memory pressure Redis will ` +
+    "evict queue keys and LOSE JOBS. Set `maxmemory-policy noeviction` (redis.conf or CONFIG SET)"
+  );
+}
+
+/** Runs the eviction-policy check once Redis is reachable (at start, or when it first comes up). */
+export function checkEvictionPolicy(redis: Redis, warn: (message: string) => void): void {
+  const check = () => {
+    evictionPolicyWarning(redis)
+      .then((message) => {
+        if (message) warn(message);
+      })
+      .catch(() => {});
+  };
+  if (redis.status === "ready") check();
+  else redis.once("ready", check);
+}

@@ -1,4 +1,9 @@
-export { createRedis, type ConnectionRole } from "./connection.ts";
+export {
+  checkEvictionPolicy,
+  createRedis,
+  evictionPolicyWarning,
+  type ConnectionRole,
+} from "./connection.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";
 export * from "./webhooks.ts";

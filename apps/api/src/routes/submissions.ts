@@ -27,6 +27,8 @@ export function submissionsRouter(deps: {
   queuePrefix: string;
   /** SSRF rules for `webhook_url` (a 400 when refused). */
   checkWebhookUrl: (url: string | undefined) => Promise<void>;
+  /** Aborted at shutdown: a `?wait=` answers with the job as it is now. */
+  closing?: AbortSignal;
 }): Router {
   const { db, submitter, listener, queuePrefix, checkWebhookUrl } = deps;
   const router = Router();
@@ -40,7 +42,10 @@ export function submissionsRouter(deps: {
     if (wait) {
       const aborted = new AbortController();
       res.on("close", () => aborted.abort());
-      job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, aborted.signal);
+      const signal = deps.closing
+        ? AbortSignal.any([aborted.signal, deps.closing])
+        : aborted.signal;
+      job = await waitForJob(db, listener, queuePrefix, req.tenantId, job, wait, signal);
     }
     res.status(ENDED_JOB_STATUSES.has(job.status) ? 200 : 202).json(job);
   });
