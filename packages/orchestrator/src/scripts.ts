@@ -15,14 +15,16 @@ export const LATENCY_BUCKETS_MS = [100, 250, 500, 1000, 2500, 5000, 10000, 30000
 const COMMON = `
 local function num(v, d) if v == false or v == nil then return d end local n = tonumber(v) if n == nil then return d end return n end
 
--- sums the buckets of the last 60 s, deleting older ones; returns requests, tokens, oldest second
+-- sums the buckets of the last 60 s, deleting older ones; returns requests, tokens, oldest second.
+-- A bucket holds a whole second: it leaves 61 s after it began, so a request made late in its
+-- second is never forgotten before a provider's own 60 s window forgets it.
 local function window(M, sec)
   local flat = redis.call('HGETALL', M)
   local r, t, oldest = 0, 0, nil
   for j = 1, #flat, 2 do
     local f = flat[j]
     local s = tonumber(string.sub(f, 2))
-    if s == nil or s <= sec - 60 then
+    if s == nil or s <= sec - 61 then
       redis.call('HDEL', M, f)
     else
       local v = tonumber(flat[j + 1]) or 0
@@ -136,7 +138,7 @@ for i = 1, n do
     mr, mt, oldest = window(M, sec)
     if (rpm > 0 and mr + 1 > rpm) or (tpm > 0 and mt + math.min(est, tpm) > tpm) then
       reason, kind = 'per-minute limit reached', 'throttled'
-      avail = ((oldest or sec) + 60) * 1000 + 1
+      avail = ((oldest or sec) + 61) * 1000
     end
   end
 
