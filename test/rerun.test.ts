@@ -20,6 +20,7 @@ import {
 import type { AppProcess } from "./helpers/processes.ts";
 import { startFaultProxy, type FaultProxy } from "./helpers/proxy.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { testWebhookSecret } from "./helpers/secrets.ts";
 import { TEST_REDIS_URL } from "./helpers/services.ts";
 import { eventually } from "./helpers/system.ts";
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
     env: {
       JOB_LOCK_MS: "3000",
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
-      WEBHOOK_SECRET: "whsec_cmVydW4tdGVzdHMtd2ViaG9vay1zZWNyZXQtMDAwMDAw",
+      WEBHOOK_SECRET: testWebhookSecret("rerun-tests-webhook"),
     },
   });
 });

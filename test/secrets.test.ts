@@ -1,5 +1,7 @@
 import { expect, test } from "vitest";
-import { findLeaks, secretsOfEnv } from "./helpers/secrets.ts";
+import { findLeaks, secretsOfEnv, testWebhookSecret } from "./helpers/secrets.ts";
+
+const WEBHOOK_SECRET = testWebhookSecret("secrets-test");
 
 // The after-file secret scan (test/helpers/secret-scan.ts) is only as good as these two.
 
@@ -10,7 +12,7 @@ test("secretsOfEnv picks keys, tokens, secrets, passwords and URL passwords, ite
       GROQ_API_KEY: "gsk_abcdef123",
       HF_TOKENS: "hf_token_one",
       OPENAI_COMPAT_API_KEY: "sk-local-123",
-      WEBHOOK_SECRET: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0",
+      WEBHOOK_SECRET,
       ADMIN_PASSWORD: "admin-pass-1",
       DATABASE_URL: "postgresql://qforge:pg%40pass99@db:5432/qforge",
       REDIS_URL: "redis://:redis-pass-7@127.0.0.1:6379/2",
@@ -26,7 +28,7 @@ test("secretsOfEnv picks keys, tokens, secrets, passwords and URL passwords, ite
       "gsk_abcdef123",
       "hf_token_one",
       "sk-local-123",
-      "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0",
+      WEBHOOK_SECRET,
       "admin-pass-1",
       "pg@pass99",
       "redis-pass-7",

@@ -96,3 +96,11 @@ export function assertNoSecretsLogged(): void {
     );
   }
 }
+
+/**
+ * A Standard Webhooks master secret for a test, built from a readable label at run time, so no
+ * secret-looking literal is committed (the bytes are the label, padded).
+ */
+export function testWebhookSecret(label: string): string {
+  return `whsec_${Buffer.from(label.padEnd(24, "-")).toString("base64")}`;
+}
