@@ -12,6 +12,7 @@ import {
   PROVIDER_QUEUES,
   WEBHOOKS_QUEUE,
   type ProviderQueueName,
+  within,
 } from "@qforge/queues";
 import { createApp } from "./app.ts";
 
@@ -26,20 +27,6 @@ export interface ApiServer {
    * Resolves true when every request finished in time.
    */
   close(timeoutMs?: number): Promise<boolean>;
-}
-
-/** Resolves true when `p` settles within `ms`, false otherwise (`p` is left to run). */
-function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, ms), false);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // Node's HTTP timeouts. Headers arrive in milliseconds from a real client: one that dribbles them

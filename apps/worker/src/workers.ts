@@ -11,6 +11,7 @@ import {
   GENERATE_JOB,
   GenerateJobData,
   WEBHOOKS_QUEUE,
+  within,
 } from "@qforge/queues";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
@@ -28,20 +29,6 @@ export interface WorkerSystem {
    * Redis is out of reach. Resolves true when every active job finished.
    */
   close(timeoutMs?: number): Promise<boolean>;
-}
-
-/** Resolves true when `p` settles within `ms`, false otherwise (`p` is left to run). */
-function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, ms), false);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Starts a worker for every provider queue this process serves (`WORKER_QUEUES`). */

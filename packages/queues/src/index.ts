@@ -7,3 +7,4 @@ export {
 export * from "./catalog.ts";
 export * from "./events.ts";
 export * from "./webhooks.ts";
+export { within } from "./within.ts";
