@@ -148,3 +148,56 @@ test("provider usage adds up per key and UTC day", async () => {
     ["2026-11-25", 1, 2, 0],
   ]);
 });
+
+test("a job that owes no webhook ends in one statement: questions and key usage written once", async () => {
+  const { id, jobIds } = await newBatch(3);
+  const [jobId, other] = jobIds as [string, string];
+  const keyUsage = (keyId: string) => [
+    { provider: "groq", keyId, requests: 0, promptTokens: 5, completionTokens: 7, failures: 0 },
+    { provider: "groq", keyId, requests: 1, promptTokens: 0, completionTokens: 0, failures: 1 },
+  ];
+  // The first call's request is counted with the start, and only if the job starts.
+  const first = { provider: "groq", keyId: "groq#single" };
+  expect(await markJobActive(db, jobId, 1, first)).toMatchObject({ status: "active" });
+  const usage = { providerCalls: 2, promptTokens: 5, completionTokens: 7 };
+  const done = await completeJob(db, jobId, [question("One?"), question("Two?")], usage, {
+    owesNoWebhook: { request },
+    keyUsage: keyUsage("groq#single"),
+  });
+  expect(done).toMatchObject({ prevStatus: "active", status: "completed", batchEnded: false });
+  // Run again: the job has ended, so neither the start nor the end changes it, but calls that
+  // were made are still counted.
+  expect(await markJobActive(db, jobId, 1, first)).toBeNull();
+  expect(
+    await completeJob(db, jobId, [question("Three?")], usage, {
+      owesNoWebhook: { request },
+      keyUsage: keyUsage("groq#single"),
+    }),
+  ).toBeNull();
+  const stored = await db.question.findMany({ where: { jobId }, orderBy: { position: "asc" } });
+  expect(stored.map((q) => [q.question, q.roleKey, q.tenantId])).toEqual([
+    ["One?", normalizeText(request.role), "t"],
+    ["Two?", normalizeText(request.role), "t"],
+  ]);
+  const row = await db.providerUsage.findFirstOrThrow({ where: { keyId: "groq#single" } });
+  expect([row.requests, row.promptTokens, row.completionTokens, row.failures]).toEqual([
+    3, 10, 14, 2,
+  ]);
+  // The other jobs end the batch, in one statement each: exactly one of them ends it.
+  expect(await markJobActive(db, other)).toMatchObject({ status: "active" });
+  const ends = await Promise.all(
+    jobIds
+      .slice(1)
+      .map((j) =>
+        completeJob(db, j, [question(`Q ${j}?`)], undefined, { owesNoWebhook: { request } }),
+      ),
+  );
+  expect(ends.map((r) => r?.batchEnded)).toContain(true);
+  expect(ends.filter((r) => r?.batchEnded)).toHaveLength(1);
+  const batch = await getBatch(db, "t", id);
+  expect(batch).toMatchObject({
+    status: "completed",
+    counts: { total: 3, queued: 0, active: 0, completed: 3 },
+    usage: { provider_calls: 2, prompt_tokens: 5, completion_tokens: 7 },
+  });
+});

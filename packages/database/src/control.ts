@@ -4,6 +4,7 @@ import { isId } from "./ids.ts";
 import { markJobCancelled } from "./lifecycle.ts";
 import { getJob } from "./reads.ts";
 import { batchView } from "./views.ts";
+import { prismaSql } from "./sql.ts";
 import { recordBatchEvent } from "./webhooks.ts";
 
 // Cancel and retry, as the API asks for them. Like the job transitions, each is one transaction
@@ -62,7 +63,7 @@ export async function cancelBatch(
     // Completed meanwhile (its last active job ended): then no job was queued, nothing moved.
     if (!row) return null;
     const webhookDeliveries =
-      row.was_open && row.is_ended ? await recordBatchEvent(tx, batchId) : [];
+      row.was_open && row.is_ended ? await recordBatchEvent(prismaSql(tx), batchId) : [];
     const batch = await tx.batch.findUniqueOrThrow({ where: { id: batchId } });
     return {
       outcome: "cancelled" as const,

@@ -20,3 +20,5 @@ export {
 } from "./webhooks.ts";
 export { CURATED_BANK, type BankEntry, type RoleBank } from "./bank/curated.ts";
 export { BANK_ROLES, matchBankRole, type BankRole } from "./bank/roles.ts";
+export { poolOf } from "./client.ts";
+export { sqlOf, sqlTransaction, prismaSql, type Sql } from "./sql.ts";

@@ -1,19 +1,13 @@
-import {
-  ENDED_JOB_STATUSES,
-  normalizeText,
-  type GenerateRequest,
-  type JobStatus,
-} from "@qforge/schemas";
-import { Prisma } from "./generated/prisma/client.ts";
+import { normalizeText, type GenerateRequest, type JobStatus } from "@qforge/schemas";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
+import { sqlOf, sqlTransaction, type Sql } from "./sql.ts";
 import { recordBatchEvent, recordJobEvent } from "./webhooks.ts";
 
 // Job state transitions. Each one is a conditional UPDATE of the job row (locked) and, in the
-// same transaction, a move of the batch's counters: a job that runs twice, or a transition that
-// loses a race, changes nothing, and batch counts stay exact.
-
-type Tx = Prisma.TransactionClient;
+// same statement, a move of the batch's counters: a job that runs twice, or a transition that
+// loses a race, changes nothing, and batch counts stay exact. A transition that ends a job also
+// writes its questions and webhook events, in the same transaction.
 
 export interface UsageDelta {
   providerCalls: number;
@@ -23,11 +17,6 @@ export interface UsageDelta {
 
 const NO_USAGE: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
 
-const ENDED_NOW = Prisma.sql`, completed_at = now()`;
-
-const NOT_IN_CANCELLED_BATCH = Prisma.sql`AND NOT EXISTS (
-  SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')`;
-
 const COUNTER: Record<JobStatus, string> = {
   queued: "queued_count",
   active: "active_count",
@@ -35,6 +24,68 @@ const COUNTER: Record<JobStatus, string> = {
   failed: "failed_count",
   cancelled: "cancelled_count",
 };
+
+const NOT_IN_CANCELLED_BATCH = `AND NOT EXISTS (
+  SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')`;
+
+/** A batch counter moves by one out of the job's old status and into its new one. */
+const counterMoves = (Object.keys(COUNTER) as JobStatus[])
+  .map(
+    (s) =>
+      `${COUNTER[s]} = ${COUNTER[s]} + (d.moved AND $2::text = '${s}')::int` +
+      ` - (d.moved AND d.prev_status = '${s}')::int`,
+  )
+  .join(",\n      ");
+
+const ENDED = `('completed', 'failed', 'cancelled')`;
+
+/**
+ * The job row moves and the batch's counters follow, in one statement (one round trip): the job
+ * row is locked first, then the batch row, always in that order. Parameters: $1 job id, $2 new
+ * status, $3..$5 usage, $6 the statuses it may move from, then the caller's own from $7.
+ */
+const transitionSql = (set: string, where: string, also: string) => `
+  WITH prev AS (SELECT id, status FROM jobs WHERE id = $1::uuid FOR UPDATE),
+  j AS (
+    UPDATE jobs j SET
+      status = $2::text::"JobStatus",
+      provider_calls = j.provider_calls + $3,
+      prompt_tokens = j.prompt_tokens + $4,
+      completion_tokens = j.completion_tokens + $5
+      ${set}
+    FROM prev
+    WHERE j.id = prev.id AND prev.status::text = ANY($6::text[]) ${where}
+    RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request, j.attempts,
+      j.webhook_url),
+  d AS (
+    SELECT batch_id, prev_status, prev_status <> $2::text AS moved,
+      prev_status <> $2::text AND $2::text IN ${ENDED} AND prev_status NOT IN ${ENDED} AS ending
+    FROM j WHERE batch_id IS NOT NULL),
+  b AS (
+    UPDATE batches SET
+      ${counterMoves},
+      provider_calls = provider_calls + $3,
+      prompt_tokens = prompt_tokens + $4,
+      completion_tokens = completion_tokens + $5,
+      status = CASE
+        WHEN status IN ('queued', 'in_progress') AND d.ending
+             AND completed_count + failed_count + cancelled_count + 1 >= total
+          THEN 'completed'::"BatchStatus"
+        WHEN status = 'queued' THEN 'in_progress'::"BatchStatus"
+        ELSE status END,
+      completed_at = CASE
+        WHEN status IN ('queued', 'in_progress', 'cancelled') AND d.ending
+             AND completed_count + failed_count + cancelled_count + 1 >= total
+          THEN now()
+        ELSE completed_at END
+    FROM d
+    WHERE batches.id = d.batch_id AND (d.moved OR $3 + $4 + $5 > 0)
+    RETURNING batches.status::text AS batch_status,
+      d.ending AND completed_count + failed_count + cancelled_count = total AS batch_ended)
+  ${also}
+  SELECT j.prev_status, j.tenant_id, j.batch_id::text AS batch_id, j.request, j.attempts,
+    j.webhook_url, b.batch_status, COALESCE(b.batch_ended, false) AS batch_ended
+  FROM j LEFT JOIN b ON true`;
 
 export interface TransitionResult {
   prevStatus: JobStatus;
@@ -58,74 +109,37 @@ export interface TransitionResult {
 }
 
 async function transition(
-  tx: Tx,
+  tx: Sql,
   jobId: string,
   from: readonly JobStatus[],
   to: JobStatus,
-  set: Prisma.Sql,
   usage: UsageDelta,
-  /** A further condition on the job row `j`. */
-  where: Prisma.Sql = Prisma.empty,
+  /**
+   * Further SET clauses (`, col = …`) and conditions on the job row `j`, and further CTEs
+   * (`, name AS (…)`) that may read `j`; their parameters from $7.
+   */
+  extra: { set?: string; where?: string; also?: string; values?: readonly unknown[] } = {},
 ): Promise<TransitionResult | null> {
-  const rows = await tx.$queryRaw<
-    {
-      prev_status: JobStatus;
-      tenant_id: string;
-      batch_id: string | null;
-      request: GenerateRequest;
-      attempts: number;
-      webhook_url: string | null;
-    }[]
-  >`
-    WITH prev AS (SELECT id, status FROM jobs WHERE id = ${jobId}::uuid FOR UPDATE)
-    UPDATE jobs j SET
-      status = ${to}::"JobStatus",
-      provider_calls = j.provider_calls + ${usage.providerCalls},
-      prompt_tokens = j.prompt_tokens + ${usage.promptTokens},
-      completion_tokens = j.completion_tokens + ${usage.completionTokens}
-      ${set}
-    FROM prev
-    WHERE j.id = prev.id AND prev.status::text IN (${Prisma.join(from)}) ${where}
-    RETURNING prev.status::text AS prev_status, j.tenant_id, j.batch_id::text, j.request, j.attempts,
-      j.webhook_url`;
+  const rows = await tx.query<{
+    prev_status: JobStatus;
+    tenant_id: string;
+    batch_id: string | null;
+    request: GenerateRequest;
+    attempts: number;
+    webhook_url: string | null;
+    batch_status: string | null;
+    batch_ended: boolean;
+  }>(transitionSql(extra.set ?? "", extra.where ?? "", extra.also ?? ""), [
+    jobId,
+    to,
+    usage.providerCalls,
+    usage.promptTokens,
+    usage.completionTokens,
+    from,
+    ...(extra.values ?? []),
+  ]);
   const row = rows[0];
   if (!row) return null;
-
-  let batchStatus: string | null = null;
-  let batchEnded = false;
-  const hasUsage = usage.providerCalls + usage.promptTokens + usage.completionTokens > 0;
-  if (row.batch_id && (row.prev_status !== to || hasUsage)) {
-    const moved = row.prev_status !== to;
-    const fromCol = Prisma.raw(COUNTER[row.prev_status]);
-    const toCol = Prisma.raw(COUNTER[to]);
-    const ending = moved && ENDED_JOB_STATUSES.has(to) && !ENDED_JOB_STATUSES.has(row.prev_status);
-    const b = await tx.$queryRaw<{ status: string; ended: number; total: number }[]>`
-      UPDATE batches SET
-        ${fromCol} = ${fromCol} - ${moved ? 1 : 0},
-        ${toCol} = ${toCol} + ${moved ? 1 : 0},
-        provider_calls = provider_calls + ${usage.providerCalls},
-        prompt_tokens = prompt_tokens + ${usage.promptTokens},
-        completion_tokens = completion_tokens + ${usage.completionTokens},
-        status = CASE
-          WHEN status IN ('queued', 'in_progress') AND ${ending}
-               AND completed_count + failed_count + cancelled_count + 1 >= total
-            THEN 'completed'::"BatchStatus"
-          WHEN status = 'queued' THEN 'in_progress'::"BatchStatus"
-          ELSE status END,
-        completed_at = CASE
-          WHEN status IN ('queued', 'in_progress', 'cancelled') AND ${ending}
-               AND completed_count + failed_count + cancelled_count + 1 >= total
-            THEN now()
-          ELSE completed_at END
-      WHERE id = ${row.batch_id}::uuid
-      RETURNING status::text AS status,
-        completed_count + failed_count + cancelled_count AS ended, total`;
-    const batch = b[0];
-    if (batch) {
-      batchStatus = batch.status;
-      batchEnded = ending && batch.ended === batch.total;
-    }
-  }
   return {
     prevStatus: row.prev_status,
     status: to,
@@ -133,8 +147,8 @@ async function transition(
     batchId: row.batch_id,
     request: row.request,
     attempts: row.attempts,
-    batchStatus,
-    batchEnded,
+    batchStatus: row.batch_status,
+    batchEnded: row.batch_ended,
     webhookUrl: row.webhook_url,
     webhookDeliveries: [],
   };
@@ -142,7 +156,7 @@ async function transition(
 
 /** Records the webhook events of a transition that just happened, in its transaction. */
 async function withEvents(
-  tx: Tx,
+  tx: Sql,
   jobId: string,
   result: TransitionResult | null,
 ): Promise<TransitionResult | null> {
@@ -154,15 +168,20 @@ async function withEvents(
       : [];
   if (result.batchEnded && result.batchId)
     ids.push(...(await recordBatchEvent(tx, result.batchId)));
+  // An event may be delivered as soon as it commits: it must then survive a Postgres crash, or
+  // the transition would run again and send it a second time under another webhook-id.
+  if (ids.length > 0) await tx.query("SET LOCAL synchronous_commit = on");
   result.webhookDeliveries = ids;
   return result;
 }
 
 /** Whether the job belongs to a batch that has been cancelled. */
 async function inCancelledBatch(db: Database, jobId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ status: string }[]>`
-    SELECT b.status::text AS status FROM jobs j JOIN batches b ON b.id = j.batch_id
-    WHERE j.id = ${jobId}::uuid`;
+  const rows = await sqlOf(db).query<{ status: string }>(
+    `SELECT b.status::text AS status FROM jobs j JOIN batches b ON b.id = j.batch_id
+    WHERE j.id = $1::uuid`,
+    [jobId],
+  );
   return rows[0]?.status === "cancelled";
 }
 
@@ -176,22 +195,27 @@ export async function markJobActive(
   jobId: string,
   /** The attempt this start belongs to: a job moved between providers stays in its attempt. */
   attempt?: number,
+  /**
+   * The key whose call the attempt makes first: its request is counted with the start (in the
+   * same statement, before the call), and only if the job did start.
+   */
+  firstCall?: { provider: string; keyId: string },
 ): Promise<TransitionResult | null> {
-  const attempts =
-    attempt === undefined
-      ? Prisma.sql`j.attempts + 1`
-      : Prisma.sql`GREATEST(j.attempts, ${attempt}::int)`;
-  const started = await db.$transaction((tx) =>
-    transition(
-      tx,
-      jobId,
-      ["queued", "active"],
-      "active",
-      Prisma.sql`, started_at = COALESCE(j.started_at, now()), attempts = ${attempts}`,
-      NO_USAGE,
-      NOT_IN_CANCELLED_BATCH,
-    ),
-  );
+  // One statement commits on its own: no transaction to open (no event starts with a job).
+  const values: unknown[] = [attempt ?? null];
+  if (firstCall) {
+    values.push(
+      usageRows([{ ...firstCall, requests: 1, promptTokens: 0, completionTokens: 0, failures: 0 }]),
+    );
+  }
+  const started = await transition(sqlOf(db), jobId, ["queued", "active"], "active", NO_USAGE, {
+    set: `, started_at = COALESCE(j.started_at, now()),
+      attempts = CASE WHEN $7::int IS NULL THEN j.attempts + 1
+        ELSE GREATEST(j.attempts, $7::int) END`,
+    where: NOT_IN_CANCELLED_BATCH,
+    ...(firstCall ? { also: `, u AS (${usageUpsert("$8", "j,")} RETURNING 1)` } : {}),
+    values,
+  });
   if (started) return started;
   // Rare: the job has ended, is gone, or its batch was cancelled. A cancel that commits after
   // the start lets the attempt make its first call, the "call in flight"; `jobMayContinue`
@@ -205,7 +229,7 @@ export function markJobRetrying(
   jobId: string,
   usage: UsageDelta,
 ): Promise<TransitionResult | null> {
-  return db.$transaction((tx) => transition(tx, jobId, ["active"], "queued", Prisma.empty, usage));
+  return transition(sqlOf(db), jobId, ["active"], "queued", usage);
 }
 
 export interface QuestionInput {
@@ -220,42 +244,76 @@ export interface QuestionInput {
   bank_role: string | null;
 }
 
-/** → completed, with its questions, written once: a second run of the same job changes nothing. */
-export function completeJob(
+const COMPLETED_SET = ", completed_at = now(), error_code = NULL, error_message = NULL";
+
+/** Inserts the questions in the JSON array `json` for job $1 (for each row of `from`). */
+const insertQuestions = (json: string, roleKey: string, tenant: string, from = "") => `
+  INSERT INTO questions (id, job_id, tenant_id, position, question, normalized, category,
+    difficulty, key_points, source, provider, model, bank_role, role_key)
+  SELECT q.id, $1::uuid, ${tenant}, q.position, q.question, q.normalized, q.category,
+    q.difficulty, q.key_points, q.source, q.provider, q.model, q.bank_role, ${roleKey}
+  FROM ${from} json_to_recordset(${json}::json) AS q(id uuid, position int, question text,
+    normalized text, category text, difficulty "Difficulty", key_points text[],
+    source "QuestionSource", provider text, model text, bank_role text)
+  ON CONFLICT DO NOTHING`;
+
+const questionRows = (questions: readonly QuestionInput[]) =>
+  JSON.stringify(
+    questions.map((q, position) => ({
+      id: newId(),
+      position,
+      question: q.question,
+      normalized: q.normalized,
+      category: q.category,
+      difficulty: q.difficulty,
+      key_points: q.key_points,
+      source: q.source,
+      provider: q.provider,
+      model: q.model,
+      bank_role: q.bank_role,
+    })),
+  );
+
+/**
+ * → completed, with its questions, written once: a second run of the same job changes nothing.
+ * A job known to owe no webhook (neither it nor its batch has a webhook_url: `owesNoWebhook`
+ * carries its request) ends in one statement; the others in a transaction that also writes the
+ * events they cause. `keyUsage` (the outcome of its calls) is recorded with it, whether or not
+ * the job was still there to complete: the calls were made.
+ */
+export async function completeJob(
   db: Database,
   jobId: string,
   questions: readonly QuestionInput[],
   usage: UsageDelta = NO_USAGE,
+  opts: { owesNoWebhook?: { request: GenerateRequest }; keyUsage?: readonly KeyUsage[] } = {},
 ): Promise<TransitionResult | null> {
-  return db.$transaction(async (tx) => {
-    const result = await transition(
-      tx,
-      jobId,
-      ["queued", "active"],
-      "completed",
-      Prisma.sql`, completed_at = now(), error_code = NULL, error_message = NULL`,
-      usage,
-    );
-    if (!result) return null;
-    await tx.question.createMany({
-      data: questions.map((q, position) => ({
-        id: newId(),
-        jobId,
-        tenantId: result.tenantId,
-        position,
-        question: q.question,
-        normalized: q.normalized,
-        category: q.category,
-        difficulty: q.difficulty,
-        keyPoints: q.key_points,
-        source: q.source,
-        provider: q.provider,
-        model: q.model,
-        bankRole: q.bank_role,
-        roleKey: normalizeText(result.request.role),
-      })),
-      skipDuplicates: true,
+  const keyUsage = opts.keyUsage ?? [];
+  if (opts.owesNoWebhook) {
+    return transition(sqlOf(db), jobId, ["queued", "active"], "completed", usage, {
+      set: COMPLETED_SET,
+      also:
+        `, q AS (${insertQuestions("$7", "$8", "j.tenant_id", "j,")} RETURNING 1)` +
+        (keyUsage.length > 0 ? `, u AS (${usageUpsert("$9")} RETURNING 1)` : ""),
+      values: [
+        questionRows(questions),
+        normalizeText(opts.owesNoWebhook.request.role),
+        ...(keyUsage.length > 0 ? [usageRows(keyUsage)] : []),
+      ],
     });
+  }
+  return sqlTransaction(db, async (tx) => {
+    if (keyUsage.length > 0) await tx.query(usageUpsert("$1"), [usageRows(keyUsage)]);
+    const result = await transition(tx, jobId, ["queued", "active"], "completed", usage, {
+      set: COMPLETED_SET,
+    });
+    if (!result) return null;
+    await tx.query(insertQuestions("$4", "$3", "$2"), [
+      jobId,
+      result.tenantId,
+      normalizeText(result.request.role),
+      questionRows(questions),
+    ]);
     return withEvents(tx, jobId, result);
   });
 }
@@ -267,18 +325,14 @@ export function failJob(
   error: { code: string; message: string },
   usage: UsageDelta = NO_USAGE,
 ): Promise<TransitionResult | null> {
-  return db.$transaction(async (tx) =>
+  return sqlTransaction(db, async (tx) =>
     withEvents(
       tx,
       jobId,
-      await transition(
-        tx,
-        jobId,
-        ["queued", "active"],
-        "failed",
-        Prisma.sql`, completed_at = now(), error_code = ${error.code}, error_message = ${error.message.slice(0, 2000)}`,
-        usage,
-      ),
+      await transition(tx, jobId, ["queued", "active"], "failed", usage, {
+        set: ", completed_at = now(), error_code = $7, error_message = $8",
+        values: [error.code, error.message.slice(0, 2000)],
+      }),
     ),
   );
 }
@@ -293,8 +347,12 @@ export function markJobCancelled(
   usage: UsageDelta = NO_USAGE,
   from: readonly JobStatus[] = ["queued", "active"],
 ): Promise<TransitionResult | null> {
-  return db.$transaction(async (tx) =>
-    withEvents(tx, jobId, await transition(tx, jobId, from, "cancelled", ENDED_NOW, usage)),
+  return sqlTransaction(db, async (tx) =>
+    withEvents(
+      tx,
+      jobId,
+      await transition(tx, jobId, from, "cancelled", usage, { set: ", completed_at = now()" }),
+    ),
   );
 }
 
@@ -303,36 +361,95 @@ export function markJobCancelled(
  * batch (if any) has not been cancelled.
  */
 export async function jobMayContinue(db: Database, jobId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ job: string; batch: string | null }[]>`
-    SELECT j.status::text AS job, b.status::text AS batch
+  const rows = await sqlOf(db).query<{ job: string; batch: string | null }>(
+    `SELECT j.status::text AS job, b.status::text AS batch
     FROM jobs j LEFT JOIN batches b ON b.id = j.batch_id
-    WHERE j.id = ${jobId}::uuid`;
+    WHERE j.id = $1::uuid`,
+    [jobId],
+  );
   const row = rows[0];
   return row !== undefined && row.job === "active" && row.batch !== "cancelled";
+}
+
+/** Calls on one provider key, to add to its row of ai_provider_usage for the UTC day. */
+export interface KeyUsage {
+  provider: string;
+  keyId: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  failures: number;
+  /** When the calls were made (their UTC day); now by default. */
+  at?: Date;
+}
+
+/**
+ * Adds `entries` in one statement: `$param` is their JSON. Entries of the same key and day are
+ * summed first (one statement may change a row only once). Rows come from `from` (`j,` makes
+ * them depend on a transition that happened).
+ */
+const usageUpsert = (param: string, from = "") => `
+  INSERT INTO ai_provider_usage
+    (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures, updated_at)
+  SELECT u.provider, u.key, u.day::date, u.requests, u.prompt_tokens, u.completion_tokens,
+    u.prompt_tokens + u.completion_tokens, u.failures, now()
+  FROM ${from} json_to_recordset(${param}::json) AS u(provider text, key text, day text,
+    requests int, prompt_tokens int, completion_tokens int, failures int)
+  ON CONFLICT (provider, key, day) DO UPDATE SET
+    requests = ai_provider_usage.requests + EXCLUDED.requests,
+    prompt_tokens = ai_provider_usage.prompt_tokens + EXCLUDED.prompt_tokens,
+    completion_tokens = ai_provider_usage.completion_tokens + EXCLUDED.completion_tokens,
+    tokens = ai_provider_usage.tokens + EXCLUDED.tokens,
+    failures = ai_provider_usage.failures + EXCLUDED.failures,
+    updated_at = now()`;
+
+function usageRows(entries: readonly KeyUsage[]): string {
+  const rows = new Map<string, Record<string, string | number>>();
+  for (const e of entries) {
+    const day = (e.at ?? new Date()).toISOString().slice(0, 10);
+    const id = JSON.stringify([e.provider, e.keyId, day]);
+    const row = rows.get(id) ?? {
+      provider: e.provider,
+      key: e.keyId,
+      day,
+      requests: 0,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      failures: 0,
+    };
+    (row.requests as number) += e.requests;
+    (row.prompt_tokens as number) += e.promptTokens;
+    (row.completion_tokens as number) += e.completionTokens;
+    (row.failures as number) += e.failures;
+    rows.set(id, row);
+  }
+  return JSON.stringify([...rows.values()]);
+}
+
+/** Adds provider calls to ai_provider_usage, one statement for all of them. */
+export async function recordKeyUsage(db: Database, entries: readonly KeyUsage[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sqlOf(db).query(usageUpsert("$1"), [usageRows(entries)]);
 }
 
 /**
  * Counts one request on its key's row for the UTC day, as the call starts: a call still in flight
  * when its worker dies is counted all the same (its tokens are not known, and never will be).
  */
-export async function recordProviderRequest(
+export function recordProviderRequest(
   db: Database,
   call: { provider: string; keyId: string; at?: Date },
 ): Promise<void> {
-  const day = (call.at ?? new Date()).toISOString().slice(0, 10);
-  await db.$executeRaw`
-    INSERT INTO ai_provider_usage (provider, key, day, requests, updated_at)
-    VALUES (${call.provider}, ${call.keyId}, ${day}::date, 1, now())
-    ON CONFLICT (provider, key, day) DO UPDATE SET
-      requests = ai_provider_usage.requests + 1,
-      updated_at = now()`;
+  return recordKeyUsage(db, [
+    { ...call, requests: 1, promptTokens: 0, completionTokens: 0, failures: 0 },
+  ]);
 }
 
 /**
  * Adds one provider call's outcome to its key's row for the UTC day: its tokens, whether it
  * failed, and the request itself unless `recordProviderRequest` counted it already.
  */
-export async function recordProviderUsage(
+export function recordProviderUsage(
   db: Database,
   call: {
     provider: string;
@@ -345,19 +462,15 @@ export async function recordProviderUsage(
     at?: Date;
   },
 ): Promise<void> {
-  const day = (call.at ?? new Date()).toISOString().slice(0, 10);
-  const tokens = call.promptTokens + call.completionTokens;
-  const requests = call.countRequest === false ? 0 : 1;
-  await db.$executeRaw`
-    INSERT INTO ai_provider_usage
-      (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures, updated_at)
-    VALUES (${call.provider}, ${call.keyId}, ${day}::date, ${requests}, ${call.promptTokens},
-      ${call.completionTokens}, ${tokens}, ${call.ok ? 0 : 1}, now())
-    ON CONFLICT (provider, key, day) DO UPDATE SET
-      requests = ai_provider_usage.requests + EXCLUDED.requests,
-      prompt_tokens = ai_provider_usage.prompt_tokens + EXCLUDED.prompt_tokens,
-      completion_tokens = ai_provider_usage.completion_tokens + EXCLUDED.completion_tokens,
-      tokens = ai_provider_usage.tokens + EXCLUDED.tokens,
-      failures = ai_provider_usage.failures + EXCLUDED.failures,
-      updated_at = now()`;
+  return recordKeyUsage(db, [
+    {
+      provider: call.provider,
+      keyId: call.keyId,
+      requests: call.countRequest === false ? 0 : 1,
+      promptTokens: call.promptTokens,
+      completionTokens: call.completionTokens,
+      failures: call.ok ? 0 : 1,
+      ...(call.at ? { at: call.at } : {}),
+    },
+  ]);
 }

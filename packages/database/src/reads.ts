@@ -1,5 +1,7 @@
 import type { BatchStatus, BatchView, JobStatus, JobView } from "@qforge/schemas";
+import type { Batch, Job, Question } from "./generated/prisma/client.ts";
 import type { Database } from "./client.ts";
+import { BATCH_COLUMNS, JOB_COLUMNS, QUESTION_COLUMNS, sqlOf } from "./sql.ts";
 import { isId } from "./ids.ts";
 import { batchView, jobView } from "./views.ts";
 
@@ -29,8 +31,17 @@ const questionsInOrder = { questions: { orderBy: { position: "asc" as const } } 
 
 export async function getJob(db: Database, tenantId: string, id: string): Promise<JobView | null> {
   if (!isId(id)) return null;
-  const job = await db.job.findFirst({ where: { id, tenantId }, include: questionsInOrder });
-  return job ? jobView(job) : null;
+  const sql = sqlOf(db);
+  const [job] = await sql.query<Job>(
+    `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1::uuid AND tenant_id = $2`,
+    [id, tenantId],
+  );
+  if (!job) return null;
+  const questions = await sql.query<Question>(
+    `SELECT ${QUESTION_COLUMNS} FROM questions WHERE job_id = $1::uuid ORDER BY position`,
+    [id],
+  );
+  return jobView({ ...job, questions });
 }
 
 export async function getBatch(
@@ -39,7 +50,11 @@ export async function getBatch(
   id: string,
 ): Promise<BatchView | null> {
   if (!isId(id)) return null;
-  const batch = await db.batch.findFirst({ where: { id, tenantId } });
+  // The hot read of every poller: one indexed row, whatever the batch's size.
+  const [batch] = await sqlOf(db).query<Batch>(
+    `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1::uuid AND tenant_id = $2`,
+    [id, tenantId],
+  );
   return batch ? batchView(batch) : null;
 }
 

@@ -1,15 +1,14 @@
 import type { JobStatus, WebhookDeliveryView, WebhookEvent } from "@qforge/schemas";
-import type { Prisma, WebhookDelivery } from "./generated/prisma/client.ts";
+import type { Batch, Job, Question, WebhookDelivery } from "./generated/prisma/client.ts";
 import type { Database } from "./client.ts";
 import { isId, newId } from "./ids.ts";
+import { BATCH_COLUMNS, JOB_COLUMNS, QUESTION_COLUMNS, type Sql } from "./sql.ts";
 import { batchView, jobView } from "./views.ts";
 
 // The webhook outbox and delivery log. An event's row is inserted in the same transaction as the
 // state change that causes it, so an event exists exactly when its change committed; the caller
 // then queues the row's id on the `webhooks` queue (BullMQ dedupes by id) and housekeeping queues
 // any pending row that lost its queue entry.
-
-type Tx = Prisma.TransactionClient;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -18,7 +17,7 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
  * when inserted. The body is fixed now so every attempt sends the same bytes.
  */
 async function insertEvent(
-  tx: Tx,
+  tx: Sql,
   e: {
     tenantId: string;
     event: WebhookEvent;
@@ -35,24 +34,36 @@ async function insertEvent(
     timestamp: new Date().toISOString(),
     data: e.data,
   });
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO webhook_deliveries
+  const rows = await tx.query<{ id: string }>(
+    `INSERT INTO webhook_deliveries
       (id, tenant_id, event, webhook_id, url, job_id, batch_id, generation, payload)
-    VALUES (${id}::uuid, ${e.tenantId}, ${e.event}, ${"msg_" + id.replace(/-/g, "")}, ${e.url},
-      ${e.jobId}::uuid, ${e.batchId}::uuid, ${e.generation}, ${payload})
+    VALUES ($1::uuid, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9)
     ON CONFLICT DO NOTHING
-    RETURNING id::text`;
+    RETURNING id::text`,
+    [
+      id,
+      e.tenantId,
+      e.event,
+      "msg_" + id.replace(/-/g, ""),
+      e.url,
+      e.jobId,
+      e.batchId,
+      e.generation,
+      payload,
+    ],
+  );
   return rows.map((r) => r.id);
 }
 
 /** `job.completed` / `job.failed` for a lone job with a webhook_url that has just ended so. */
-export async function recordJobEvent(tx: Tx, jobId: string, status: JobStatus): Promise<string[]> {
+export async function recordJobEvent(tx: Sql, jobId: string, status: JobStatus): Promise<string[]> {
   if (status !== "completed" && status !== "failed") return [];
-  const job = await tx.job.findUnique({
-    where: { id: jobId },
-    include: { questions: { orderBy: { position: "asc" } } },
-  });
+  const [job] = await tx.query<Job>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1::uuid`, [jobId]);
   if (!job || job.batchId !== null || !job.webhookUrl) return [];
+  const questions = await tx.query<Question>(
+    `SELECT ${QUESTION_COLUMNS} FROM questions WHERE job_id = $1::uuid ORDER BY position`,
+    [jobId],
+  );
   return insertEvent(tx, {
     tenantId: job.tenantId,
     event: status === "completed" ? "job.completed" : "job.failed",
@@ -60,7 +71,7 @@ export async function recordJobEvent(tx: Tx, jobId: string, status: JobStatus): 
     jobId,
     batchId: null,
     generation: 0,
-    data: jobView(job),
+    data: jobView({ ...job, questions }),
   });
 }
 
@@ -69,18 +80,24 @@ export async function recordJobEvent(tx: Tx, jobId: string, status: JobStatus): 
  * from the transaction that ended it, which holds the batch's row lock: the generation (how many
  * times it ended before, i.e. was retried) is then counted without a race.
  */
-export async function recordBatchEvent(tx: Tx, batchId: string): Promise<string[]> {
-  const batch = await tx.batch.findUnique({ where: { id: batchId } });
+export async function recordBatchEvent(tx: Sql, batchId: string): Promise<string[]> {
+  const [batch] = await tx.query<Batch>(
+    `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1::uuid`,
+    [batchId],
+  );
   if (!batch || !batch.webhookUrl) return [];
   const event: WebhookEvent = batch.status === "cancelled" ? "batch.cancelled" : "batch.completed";
-  const generation = await tx.webhookDelivery.count({ where: { batchId, event } });
+  const [count] = await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM webhook_deliveries WHERE batch_id = $1::uuid AND event = $2`,
+    [batchId, event],
+  );
   return insertEvent(tx, {
     tenantId: batch.tenantId,
     event,
     url: batch.webhookUrl,
     jobId: null,
     batchId,
-    generation,
+    generation: count?.n ?? 0,
     data: batchView(batch),
   });
 }
