@@ -51,7 +51,8 @@ export function createSubmitter(
         ...(body.webhook_url ? { webhookUrl: body.webhook_url } : {}),
       });
       try {
-        await queueFor().add(GENERATE_JOB, { jobId: id }, options(id, true));
+        const snapshot = { tenantId, request: job.request, webhooks: Boolean(body.webhook_url) };
+        await queueFor().add(GENERATE_JOB, { jobId: id, snapshot }, options(id, true));
       } catch (error) {
         await deleteSubmission(db, { jobId: id }).catch(() => {});
         throw error;
@@ -75,7 +76,10 @@ export function createSubmitter(
           await queue.addBulk(
             jobs.slice(i, i + ADD_CHUNK).map((j) => ({
               name: GENERATE_JOB,
-              data: { jobId: j.id },
+              data: {
+                jobId: j.id,
+                snapshot: { tenantId, request: j.request, webhooks: Boolean(body.webhook_url) },
+              },
               opts: options(j.id, false),
             })),
           );

@@ -11,6 +11,7 @@ import {
   markJobActive,
   markJobCancelled,
   markJobRetrying,
+  sqlOf,
   type Database,
   type QuestionInput,
   type TransitionResult,
@@ -187,17 +188,37 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       throw new RateLimitError();
     };
 
-    const row = await readJob(db, jobId);
+    // Its queue entry says what never changes of the job; an entry without (queued again by
+    // housekeeping or a retry) has the row read. Either way the job's status is checked as it
+    // starts (markJobActive), so a job that ended meanwhile does not run again.
+    const row = data.snapshot ?? (await readJob(db, jobId));
     if (!row) {
       log.info("job already ended or gone; nothing to do");
       return;
     }
     const { request, tenantId } = row;
+    // A job that owes no webhook ends in one statement (see completeJob).
+    const owesNoWebhook = data.snapshot?.webhooks === false ? { request } : undefined;
     const kept: GeneratedQuestion[] = data.partial.map((q) => ({ ...q }));
 
-    /** Ends the job with `questions` (written once) and remembers them in the cache. */
-    const finish = async (questions: QuestionInput[], usage: UsageDelta, fromCache: boolean) => {
-      const done = await completeJob(db, jobId, questions, usage);
+    /**
+     * Ends the job with `questions` (written once) and remembers them in the cache. The outcomes
+     * of the router's calls are recorded in the same statement.
+     */
+    const finish = async (
+      questions: QuestionInput[],
+      usage: UsageDelta,
+      fromCache: boolean,
+      router?: OrchestratedRouter,
+    ) => {
+      const keyUsage = router?.takeUsage() ?? [];
+      const done = await completeJob(db, jobId, questions, usage, {
+        ...(owesNoWebhook ? { owesNoWebhook } : {}),
+        keyUsage,
+      }).catch((error: unknown) => {
+        router?.giveBackUsage(keyUsage);
+        throw error;
+      });
       await publish(jobId, "completed", done);
       if (data.hop > 0) {
         await publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {});
@@ -284,12 +305,16 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       throw error;
     }
 
-    const started = await markJobActive(db, jobId, data.attemptBase + data.attempt).catch(
-      async (error: unknown) => {
-        await router.release().catch(() => {});
-        throw error;
-      },
-    );
+    // The first call's request is counted as the job starts, in the same statement.
+    const started = await markJobActive(
+      db,
+      jobId,
+      data.attemptBase + data.attempt,
+      router.preparedCall(),
+    ).catch(async (error: unknown) => {
+      await router.release().catch(() => {});
+      throw error;
+    });
     if (!started || started.status !== "active") {
       // cancel: a job of a cancelled batch is cancelled here instead of started.
       await router.release();
@@ -297,65 +322,78 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       log.info("job already ended, cancelled or gone; nothing to do");
       return;
     }
+    router.countedPrepared();
     await publish(jobId, "active", started);
 
     try {
-      const { questions } = await generateQuestions({
-        request: started.request,
-        router,
-        progress: kept,
-        questionsPerCall: config.questionsPerCall,
-        // cancel: no further call once the job's batch is cancelled (the call in flight ends).
-        shouldContinue: () => jobMayContinue(db, jobId),
-      });
-      await finish(questions.map(toInput), router.usage, false);
-    } catch (error) {
-      // Not the job's fault: left to the worker to delay without spending an attempt.
-      if (isStoreUnavailable(error)) throw error;
-      // cancel: stopped between calls; it ends cancelled, keeping no questions.
-      if (isGenerationCancelled(error)) {
-        await publish(jobId, "cancelled", await markJobCancelled(db, jobId, router.usage));
-        log.info({ calls: router.usage.providerCalls }, "job cancelled with its batch");
-        return;
-      }
-      if (isCapacityWait(error)) return waitOrMove(error, kept, true, router.usage);
-      const failure = failureOf(error);
-      if (!failure) {
-        await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
-        throw error;
-      }
-      const failures = { ...data.failures, [provider]: failure };
-      log.warn({ code: failure.code, err: failure.message }, "provider failed the job");
-      const nextProvider = configured.find((p) => !(p in failures));
-      if (nextProvider) {
-        await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
-        await move(job, { ...data, failures, partial: kept }, nextProvider);
-        return;
-      }
-      if (data.attempt < config.jobAttempts) {
-        await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
-        const delay = config.jobBackoffMs * 2 ** (data.attempt - 1);
-        await move(
-          job,
-          { ...data, attempt: data.attempt + 1, failures: {}, partial: kept },
-          configured[0]!,
-          delay,
+      return await attempt(started.request);
+    } finally {
+      // Whatever way the attempt ended, the outcomes of its calls are recorded.
+      await router
+        .flushUsage()
+        .catch((err: unknown) => log.warn({ err }, "could not record provider usage"));
+    }
+
+    /** The generation itself, and what follows from how it ended. */
+    async function attempt(request: GenerateRequest): Promise<void> {
+      try {
+        const { questions } = await generateQuestions({
+          request,
+          router,
+          progress: kept,
+          questionsPerCall: config.questionsPerCall,
+          // cancel: no further call once the job's batch is cancelled (the call in flight ends).
+          shouldContinue: () => jobMayContinue(db, jobId),
+        });
+        await finish(questions.map(toInput), router.usage, false, router);
+      } catch (error) {
+        // Not the job's fault: left to the worker to delay without spending an attempt.
+        if (isStoreUnavailable(error)) throw error;
+        // cancel: stopped between calls; it ends cancelled, keeping no questions.
+        if (isGenerationCancelled(error)) {
+          await publish(jobId, "cancelled", await markJobCancelled(db, jobId, router.usage));
+          log.info({ calls: router.usage.providerCalls }, "job cancelled with its batch");
+          return;
+        }
+        if (isCapacityWait(error)) return waitOrMove(error, kept, true, router.usage);
+        const failure = failureOf(error);
+        if (!failure) {
+          await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
+          throw error;
+        }
+        const failures = { ...data.failures, [provider]: failure };
+        log.warn({ code: failure.code, err: failure.message }, "provider failed the job");
+        const nextProvider = configured.find((p) => !(p in failures));
+        if (nextProvider) {
+          await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
+          await move(job, { ...data, failures, partial: kept }, nextProvider);
+          return;
+        }
+        if (data.attempt < config.jobAttempts) {
+          await publish(jobId, "queued", await markJobRetrying(db, jobId, router.usage));
+          const delay = config.jobBackoffMs * 2 ** (data.attempt - 1);
+          await move(
+            job,
+            { ...data, attempt: data.attempt + 1, failures: {}, partial: kept },
+            configured[0]!,
+            delay,
+          );
+          return;
+        }
+        const all = Object.values(failures);
+        await fail(
+          jobId,
+          {
+            code: all.every((f) => f.code === "invalid_output")
+              ? "invalid_output"
+              : "provider_errors",
+            message: `${Object.entries(failures)
+              .map(([p, f]) => `${p}: ${f.message}`)
+              .join("; ")} (after ${config.jobAttempts} attempts)`,
+          },
+          router.usage,
         );
-        return;
       }
-      const all = Object.values(failures);
-      await fail(
-        jobId,
-        {
-          code: all.every((f) => f.code === "invalid_output")
-            ? "invalid_output"
-            : "provider_errors",
-          message: `${Object.entries(failures)
-            .map(([p, f]) => `${p}: ${f.message}`)
-            .join("; ")} (after ${config.jobAttempts} attempts)`,
-        },
-        router.usage,
-      );
     }
   };
 }
@@ -365,8 +403,10 @@ async function readJob(
   db: Database,
   jobId: string,
 ): Promise<{ request: GenerateRequest; tenantId: string } | null> {
-  const rows = await db.$queryRaw<{ request: GenerateRequest; tenant_id: string }[]>`
-    SELECT request, tenant_id FROM jobs WHERE id = ${jobId}::uuid AND status IN ('queued', 'active')`;
+  const rows = await sqlOf(db).query<{ request: GenerateRequest; tenant_id: string }>(
+    `SELECT request, tenant_id FROM jobs WHERE id = $1::uuid AND status IN ('queued', 'active')`,
+    [jobId],
+  );
   const row = rows[0];
   return row ? { request: row.request, tenantId: row.tenant_id } : null;
 }

@@ -1,7 +1,8 @@
 import {
+  recordKeyUsage,
   recordProviderRequest,
-  recordProviderUsage,
   type Database,
+  type KeyUsage,
   type UsageDelta,
 } from "@qforge/database";
 import type { ChatRouter, RoutedAnswer } from "@qforge/generation";
@@ -59,7 +60,14 @@ export class OrchestratedRouter implements ChatRouter {
     { lease: Lease; counted: Promise<boolean> }
   >();
   private prepared: Lease | undefined;
+  /** Whether the prepared call's request was counted already (with the job's start). */
+  private preparedCounted = false;
   private lastError: ProviderError | undefined;
+  /**
+   * The outcomes of calls made, not yet in ai_provider_usage: they go in with the job's end
+   * (`takeUsage`), or on their own (`flushUsage`) when the job ends otherwise.
+   */
+  private pending: KeyUsage[] = [];
 
   constructor(
     private readonly orchestrator: Orchestrator,
@@ -75,6 +83,37 @@ export class OrchestratedRouter implements ChatRouter {
     this.prepared = res.lease;
   }
 
+  /** The key the prepared call will use, to count its request with the job's start. */
+  preparedCall(): { provider: ProviderName; keyId: string } | undefined {
+    return this.prepared ? { provider: this.provider, keyId: this.prepared.keyId } : undefined;
+  }
+
+  /** The prepared call's request was counted (see `preparedCall`). */
+  countedPrepared(): void {
+    this.preparedCounted = this.prepared !== undefined;
+  }
+
+  /** Hands over the outcomes not yet recorded, for the statement that ends the job. */
+  takeUsage(): KeyUsage[] {
+    const taken = this.pending;
+    this.pending = [];
+    return taken;
+  }
+
+  /** Takes back outcomes handed over whose statement failed. */
+  giveBackUsage(usage: readonly KeyUsage[]): void {
+    this.pending.unshift(...usage);
+  }
+
+  /** Records the outcomes not yet recorded, on their own. */
+  async flushUsage(): Promise<void> {
+    const taken = this.takeUsage();
+    await recordKeyUsage(this.db, taken).catch((error: unknown) => {
+      this.giveBackUsage(taken);
+      throw error;
+    });
+  }
+
   /** Gives back a reservation that was not used (the job turned out to be over). */
   async release(): Promise<void> {
     const lease = this.prepared;
@@ -88,7 +127,9 @@ export class OrchestratedRouter implements ChatRouter {
     const maxTries = this.orchestrator.keysOf(this.provider).length * 2 + 1;
     for (let tries = 0; tries < maxTries; tries++) {
       let lease = this.prepared;
+      const precounted = lease !== undefined && this.preparedCounted;
       this.prepared = undefined;
+      this.preparedCounted = false;
       if (!lease) {
         const res = await this.orchestrator.acquire(this.provider, {
           estTokens: est,
@@ -105,13 +146,15 @@ export class OrchestratedRouter implements ChatRouter {
       // The request is counted in Postgres as it starts, alongside the call (no added latency),
       // so a call in flight when this worker dies still shows in ai_provider_usage. Its outcome
       // is added after; if this first write failed, the second counts the request instead.
-      const counted = recordProviderRequest(this.db, {
-        provider: this.provider,
-        keyId: lease.keyId,
-      }).then(
-        () => true,
-        () => false,
-      );
+      const counted = precounted
+        ? Promise.resolve(true)
+        : recordProviderRequest(this.db, {
+            provider: this.provider,
+            keyId: lease.keyId,
+          }).then(
+            () => true,
+            () => false,
+          );
       try {
         const result = await lease.client.chat(request);
         const answer: RoutedAnswer = { ...result, provider: this.provider, keyId: lease.keyId };
@@ -179,8 +222,8 @@ export class OrchestratedRouter implements ChatRouter {
     this.usage.providerCalls++;
     this.usage.promptTokens += call.promptTokens;
     this.usage.completionTokens += call.completionTokens;
-    // The key's shared state (a pause after a 429, the breaker) is settled at once; only the
-    // Postgres record waits to learn whether the request was already counted.
+    // The key's shared state (a pause after a 429, the breaker) is settled at once; the Postgres
+    // record of the outcome waits for the job's next write (its request is counted already).
     await Promise.all([
       this.orchestrator.settle(lease, {
         outcome: call.outcome,
@@ -189,16 +232,16 @@ export class OrchestratedRouter implements ChatRouter {
         ...(call.retryAfterMs !== undefined ? { retryAfterMs: call.retryAfterMs } : {}),
         ...(call.reason !== undefined ? { reason: call.reason } : {}),
       }),
-      counted.then((wasCounted) =>
-        recordProviderUsage(this.db, {
+      counted.then((wasCounted) => {
+        this.pending.push({
           provider: this.provider,
           keyId: lease.keyId,
-          ok: call.ok,
+          requests: wasCounted ? 0 : 1,
           promptTokens: call.promptTokens,
           completionTokens: call.completionTokens,
-          countRequest: !wasCounted,
-        }),
-      ),
+          failures: call.ok ? 0 : 1,
+        });
+      }),
     ]);
   }
 }

@@ -99,6 +99,9 @@ export function statsKey(prefix: string): string {
   return `${prefix}:orch:stats`;
 }
 
+/** Named as commands on the client (ioredis `defineCommand`); the first argument is the key count. */
+const SCRIPTS = { qforgeAcquire: ACQUIRE, qforgeSettle: SETTLE, qforgeSeed: SEED } as const;
+
 export function redisKeys(prefix: string, keyId: string, day: string) {
   return {
     state: `${prefix}:orch:state:${keyId}`,
@@ -124,11 +127,26 @@ export class Orchestrator {
     private readonly options: OrchestratorOptions,
   ) {
     this.now = options.now ?? Date.now;
+    // The scripts go by their SHA1 (EVALSHA, and EVAL only when the server lacks them, after a
+    // restart say): sending a few kilobytes of Lua with every call cost more than running it.
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, { lua });
+    }
     for (const k of keys) {
       const list = this.byProvider.get(k.provider) ?? [];
       list.push(k);
       this.byProvider.set(k.provider, list);
     }
+  }
+
+  private get scripts(): Record<
+    keyof typeof SCRIPTS,
+    (...args: (string | number)[]) => Promise<unknown>
+  > {
+    return this.redis as unknown as Record<
+      keyof typeof SCRIPTS,
+      (...args: (string | number)[]) => Promise<unknown>
+    >;
   }
 
   providers(): ProviderName[] {
@@ -181,7 +199,7 @@ export class Orchestrator {
           opts.exclude?.has(k.keyId) ? 1 : 0,
         );
       }
-      const res = (await this.redis.eval(ACQUIRE, redisArgs.length, ...redisArgs, ...argv)) as [
+      const res = (await this.scripts.qforgeAcquire(redisArgs.length, ...redisArgs, ...argv)) as [
         string,
         number | string,
         number?,
@@ -231,8 +249,7 @@ export class Orchestrator {
     // The reservation belongs to the day it was made on.
     const day = utcDay(lease.reservation.second * 1000);
     const rk = redisKeys(this.config.queuePrefix, lease.keyId, day);
-    const fired = (await this.redis.eval(
-      SETTLE,
+    const fired = (await this.scripts.qforgeSettle(
       5,
       rk.state,
       rk.minute,
@@ -275,7 +292,7 @@ export class Orchestrator {
       keys.map((k) => {
         const row = byKey.get(k.keyId);
         const rk = redisKeys(this.config.queuePrefix, k.keyId, day);
-        return this.redis.eval(SEED, 1, rk.day, row?.requests ?? 0, row?.tokens ?? 0);
+        return this.scripts.qforgeSeed(1, rk.day, row?.requests ?? 0, row?.tokens ?? 0);
       }),
     );
   }

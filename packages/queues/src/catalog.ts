@@ -1,4 +1,5 @@
 import type { JobsOptions } from "bullmq";
+import type { GenerateRequest } from "@qforge/schemas";
 import { z } from "zod";
 
 export const PROVIDER_QUEUES = ["groq", "huggingface", "openai_compat"] as const;
@@ -21,6 +22,19 @@ export const PartialQuestion = z.object({
 });
 
 /**
+ * What never changes of a job after it was accepted, copied into its queue entry so that a worker
+ * need not read the row before it starts: the tenant, the request, and whether any transition of
+ * the job can owe a webhook (a lone job's or its batch's webhook_url, fixed at submission).
+ */
+export const JobSnapshot = z.object({
+  tenantId: z.string(),
+  // Validated when it was submitted; only passed on here.
+  request: z.custom<GenerateRequest>((v) => typeof v === "object" && v !== null),
+  webhooks: z.boolean(),
+});
+export type JobSnapshot = z.infer<typeof JobSnapshot>;
+
+/**
  * The payload of a generation job. The Postgres row is the source of truth; the rest is where
  * the job is in its journey through the providers: its attempt, how many times it moved (`hop`,
  * which names the next BullMQ job), what each provider said this attempt, and questions kept.
@@ -33,6 +47,8 @@ export const GenerateJobData = z.object({
   hop: z.number().int().min(0).default(0),
   failures: z.record(z.string(), z.object({ code: z.string(), message: z.string() })).default({}),
   partial: z.array(PartialQuestion).default([]),
+  /** Absent in jobs queued again by housekeeping or a retry: the worker reads the row then. */
+  snapshot: JobSnapshot.optional(),
 });
 export type GenerateJobData = z.infer<typeof GenerateJobData>;
 export type GenerateJobInput = z.input<typeof GenerateJobData>;

@@ -18,18 +18,19 @@ export async function publishChange(
   prefix: string,
   change: { jobId: string; jobStatus: string; batchId: string | null; batchStatus: string | null },
 ): Promise<void> {
-  const pipeline = redis.pipeline();
-  pipeline.publish(
-    jobChannel(prefix, change.jobId),
-    JSON.stringify({ type: "job", id: change.jobId, status: change.jobStatus }),
-  );
-  if (change.batchId) {
-    pipeline.publish(
-      batchChannel(prefix, change.batchId),
-      JSON.stringify({ type: "batch", id: change.batchId, status: change.batchStatus ?? "" }),
-    );
-  }
-  await pipeline.exec();
+  // Two plain commands sent together: cheaper than a pipeline object for two.
+  await Promise.all([
+    redis.publish(
+      jobChannel(prefix, change.jobId),
+      JSON.stringify({ type: "job", id: change.jobId, status: change.jobStatus }),
+    ),
+    change.batchId
+      ? redis.publish(
+          batchChannel(prefix, change.batchId),
+          JSON.stringify({ type: "batch", id: change.batchId, status: change.batchStatus ?? "" }),
+        )
+      : undefined,
+  ]);
 }
 
 /** Tells listeners (SSE streams, `?wait=`) that a batch changed outside a job transition. */
