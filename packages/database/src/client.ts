@@ -42,6 +42,14 @@ export function createDatabase(
     transactionOptions: { maxWait: 10_000, timeout: 15_000 },
   });
   pools.set(db, pool);
+  // Prisma ends the pool only if it ever used it: a client that ran raw SQL alone must too.
+  const disconnect = db.$disconnect.bind(db);
+  Object.defineProperty(db, "$disconnect", {
+    value: async () => {
+      await disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  });
   return db;
 }
 
