@@ -16,6 +16,8 @@ const env = (name: string) => {
 };
 const concurrency = Number(env("CONCURRENCY"));
 const pool = new pg.Pool({ connectionString: env("DATABASE_URL"), max: concurrency + 2 });
+// An idle client whose connection Postgres ends must not crash the process.
+pool.on("error", () => {});
 const sdk = new Groq({ apiKey: env("API_KEY"), baseURL: env("FAKE_URL"), maxRetries: 0 });
 
 const worker = new Worker<GenerateRequest>(

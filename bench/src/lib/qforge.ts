@@ -99,6 +99,8 @@ export async function startQforge(opts: QforgeOptions): Promise<Qforge> {
       ...(opts.env ?? NO_LIMITS),
     };
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    // An idle client whose connection Postgres ends must not crash the process.
+    pool.on("error", () => {});
     cleanup.push(() => pool.end());
 
     const api = spawnNode("api", "apps/api/src/main.ts", env);

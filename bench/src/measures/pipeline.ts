@@ -68,6 +68,8 @@ async function minimalThroughput(n: number, concurrency: number): Promise<Throug
   const db = await freshDatabase();
   const prefix = uniquePrefix("min");
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // An idle client whose connection Postgres ends must not crash the process.
+  pool.on("error", () => {});
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue("minimal", { prefix, connection });
   let worker: Proc | undefined;
