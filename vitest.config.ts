@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
+    include: [
+      "test/**/*.test.ts",
+      "packages/*/src/**/*.test.ts",
+      "apps/*/src/**/*.test.ts",
+      "bench/src/**/*.test.ts",
+    ],
     globalSetup: ["test/helpers/global-setup.ts"],
     // After each file: no configured secret in any log line it captured (test/helpers/secrets.ts).
     setupFiles: ["test/helpers/secret-scan.ts"],

@@ -8,6 +8,8 @@
 //                 POST /__control/default  { "behaviour": Behaviour }
 //                 POST /__control/reset
 //                 GET  /__control/calls    -> { "calls": FakeCall[] }
+//                 GET  /__control/stats    -> FakeStats (requests, 429s, per key)
+//                 POST /__control/limit    { "rpm": number | null } (per-key requests per minute)
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAnswerer, parsePrompt, type QuestionsBehaviour } from "./questions.ts";
@@ -51,6 +53,26 @@ export interface FakeProviderOptions {
   host?: string;
   /** Used when no scripted behaviour is queued; default `{ kind: "questions" }`. */
   defaultBehaviour?: Behaviour;
+  /**
+   * Requests per minute per API key, like a provider's own limit: a sliding 60 s window of the
+   * requests it let through; past it, 429 with `retry-after` (seconds until a slot frees).
+   * Unset or 0: no limit.
+   */
+  rpm?: number;
+  /** Keep every call in `calls` (default true). Off for long runs: `stats` still counts them. */
+  recordCalls?: boolean;
+}
+
+/** Counters since start or the last reset; `limited` are the 429s of the rpm limit. */
+export interface FakeStats {
+  requests: number;
+  ok: number;
+  limited: number;
+  /** Epoch ms of the first and the last model request, or null before any. */
+  firstAt: number | null;
+  lastAt: number | null;
+  rpm: number | null;
+  byKey: Record<string, { requests: number; ok: number; limited: number }>;
 }
 
 export interface FakeProvider {
@@ -65,12 +87,17 @@ export interface FakeProvider {
   setRoleDefault(role: string, behaviour: Behaviour): void;
   /** Answers this key this way when it has nothing scripted (until reset). */
   setKeyDefault(key: string, behaviour: Behaviour): void;
-  /** Clears queues and calls and restores the default behaviour. */
+  /** Counts of model requests (and of 429s from the rpm limit) since start or reset. */
+  stats(): FakeStats;
+  /** Sets the per-key requests-per-minute limit (null or 0: none); the windows restart. */
+  setRpm(rpm: number | null): void;
+  /** Clears queues, calls, stats and limit windows and restores the default behaviour. */
   reset(): void;
   close(): Promise<void>;
 }
 
 const DEFAULT: Behaviour = { kind: "questions" };
+const WINDOW_MS = 60_000;
 const KINDS = new Set(["questions", "status", "hang", "stall", "raw"]);
 
 export function isBehaviour(v: unknown): v is Behaviour {
@@ -92,6 +119,50 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   // batch misbehave deterministically however the calls interleave.
   const roleDefaults = new Map<string, Behaviour>();
   const keyDefaults = new Map<string, Behaviour>();
+  const recordCalls = opts.recordCalls ?? true;
+  let rpm = opts.rpm && opts.rpm > 0 ? opts.rpm : null;
+  // Per key, when each request it let through in the last 60 s arrived (at most `rpm` entries).
+  const windows = new Map<string, number[]>();
+  let served = 0;
+  const emptyStats = (): FakeStats => ({
+    requests: 0,
+    ok: 0,
+    limited: 0,
+    firstAt: null,
+    lastAt: null,
+    rpm,
+    byKey: {},
+  });
+  let stats = emptyStats();
+
+  /** Under the rpm limit: records the request and returns null; over it: seconds to wait. */
+  const overLimit = (key: string, now: number): number | null => {
+    if (rpm === null) return null;
+    const window = windows.get(key) ?? [];
+    while (window.length > 0 && window[0]! <= now - WINDOW_MS) window.shift();
+    windows.set(key, window);
+    if (window.length < rpm) {
+      window.push(now);
+      return null;
+    }
+    return Math.max(1, Math.ceil((window[0]! + WINDOW_MS - now) / 1000));
+  };
+  const setRpm = (value: number | null) => {
+    rpm = value && value > 0 ? value : null;
+    stats.rpm = rpm;
+    windows.clear();
+  };
+  const count = (key: string, now: number, limited: boolean) => {
+    stats.requests++;
+    stats.firstAt ??= now;
+    stats.lastAt = now;
+    const k = (stats.byKey[key] ??= { requests: 0, ok: 0, limited: 0 });
+    k.requests++;
+    if (limited) {
+      stats.limited++;
+      k.limited++;
+    }
+  };
 
   const script = (key: string, ...behaviours: Behaviour[]) => {
     queues.set(key, [...(queues.get(key) ?? []), ...behaviours]);
@@ -107,6 +178,8 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     roleDefaults.clear();
     keyDefaults.clear();
     calls.length = 0;
+    windows.clear();
+    stats = emptyStats();
     fallback = opts.defaultBehaviour ?? DEFAULT;
   };
   const later = (ms: number, fn: () => void) => {
@@ -143,8 +216,20 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       : [];
     const model = typeof b.model === "string" ? b.model : null;
     const lastUser = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+    const now = Date.now();
+    const retryAfter = overLimit(key ?? "", now);
+    count(key ?? "", now, retryAfter !== null);
+    if (retryAfter !== null) {
+      // The provider's own limit comes first: a scripted behaviour is kept for a later request.
+      return send(
+        res,
+        429,
+        { error: { message: "fake rate limit reached", type: "rate_limit_exceeded" } },
+        { "retry-after": String(retryAfter) },
+      );
+    }
     const behaviour = next(key, parsePrompt(lastUser).role);
-    calls.push({ path, key, model, body, messages, at: Date.now(), behaviour });
+    if (recordCalls) calls.push({ path, key, model, body, messages, at: now, behaviour });
     if (behaviour.kind === "hang") return; // the socket stays open until the client leaves
     const respond = () => {
       if (res.destroyed || res.writableEnded) return; // the client gave up meanwhile
@@ -153,7 +238,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         res.write('{"id":"chatcmpl-stalled","choices":[');
         return;
       }
-      modelAnswer(res, behaviour, messages, model);
+      modelAnswer(res, behaviour, messages, model, key);
     };
     if (behaviour.latencyMs && behaviour.latencyMs > 0) later(behaviour.latencyMs, respond);
     else respond();
@@ -164,6 +249,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     behaviour: Exclude<Behaviour, { kind: "hang" | "stall" }>,
     messages: FakeCall["messages"],
     model: string | null,
+    key: string | null,
   ): void {
     if (behaviour.kind === "status") {
       const errorBody = behaviour.body ?? {
@@ -181,8 +267,12 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       total_tokens: 0,
     };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    stats.ok++;
+    const k = stats.byKey[key ?? ""];
+    if (k) k.ok++;
+    served++;
     send(res, 200, {
-      id: `chatcmpl-fake-${calls.length}`,
+      id: `chatcmpl-fake-${recordCalls ? calls.length : served}`,
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
       model: model ?? "fake-model",
@@ -201,6 +291,15 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   function control(method: string, path: string, body: unknown, res: http.ServerResponse): void {
     const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
     if (method === "GET" && path === "/__control/calls") return send(res, 200, { calls });
+    if (method === "GET" && path === "/__control/stats") return send(res, 200, stats);
+    if (method === "POST" && path === "/__control/limit") {
+      const value = b.rpm;
+      if (value !== null && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) {
+        return send(res, 400, { error: "expected { rpm: non-negative integer | null }" });
+      }
+      setRpm(value);
+      return send(res, 200, { ok: true });
+    }
     if (method === "POST" && path === "/__control/reset") {
       reset();
       return send(res, 200, { ok: true });
@@ -237,6 +336,8 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     get calls() {
       return calls;
     },
+    stats: () => stats,
+    setRpm,
     script,
     setDefault: (behaviour) => {
       fallback = behaviour;
@@ -275,6 +376,11 @@ export function connectFakeProvider(url: string) {
       post("/__control/script", { key, behaviours }),
     setDefault: (behaviour: Behaviour) => post("/__control/default", { behaviour }),
     reset: () => post("/__control/reset", {}),
+    setRpm: (rpm: number | null) => post("/__control/limit", { rpm }),
+    stats: async (): Promise<FakeStats> => {
+      const res = await fetch(`${url}/__control/stats`);
+      return (await res.json()) as FakeStats;
+    },
     calls: async (): Promise<FakeCall[]> => {
       const res = await fetch(`${url}/__control/calls`);
       return ((await res.json()) as { calls: FakeCall[] }).calls;

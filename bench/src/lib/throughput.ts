@@ -1,0 +1,48 @@
+// qforge's pipeline throughput: N one-call jobs from the batch POST to the last job completed,
+// with the CPU every component used meanwhile.
+import { sampleCpu, type CpuUse } from "./cpu.ts";
+import { benchItems, submitBatch, waitBatch, type Qforge } from "./qforge.ts";
+import { round } from "./stats.ts";
+
+export interface Throughput {
+  jobs: number;
+  seconds: number;
+  jobsPerSec: number;
+  cpu: CpuUse;
+  /** CPU ms per job by component. */
+  cpuMsPerJob: Record<string, number>;
+}
+
+export function perJob(cpu: CpuUse, jobs: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(cpu.byComponent)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, round(v / jobs, 3)]),
+  );
+}
+
+/** A small batch first (JIT, pools, connections), then the measured one. */
+export async function qforgeThroughput(q: Qforge, jobs: number, stem: string): Promise<Throughput> {
+  const warm = await submitBatch(q, benchItems(Math.min(100, jobs), `${stem} Warmup`));
+  await waitBatch(q, warm, 120_000);
+  const items = benchItems(jobs, stem);
+  const sampler = sampleCpu(q.pidGroups);
+  await sampler.ready;
+  const t0 = Date.now();
+  const id = await submitBatch(q, items);
+  const end = await waitBatch(q, id, Math.max(120_000, jobs * 100));
+  const cpu = await sampler.stop();
+  if (end.completed !== jobs) {
+    throw new Error(
+      `batch ended ${end.status} with ${end.completed} of ${jobs} completed (${end.failed} failed)`,
+    );
+  }
+  const seconds = (end.lastEndedAt - t0) / 1000;
+  return {
+    jobs,
+    seconds: round(seconds),
+    jobsPerSec: round(jobs / seconds, 1),
+    cpu,
+    cpuMsPerJob: perJob(cpu, jobs),
+  };
+}

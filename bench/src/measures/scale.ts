@@ -1,0 +1,83 @@
+// 6. Scale: throughput with 1, 2 and 4 worker processes, and the CPU each component spends per
+// job (the bottleneck); writes scale.svg beside the results.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Measure } from "../lib/measure.ts";
+import { startQforge } from "../lib/qforge.ts";
+import { check } from "../lib/results.ts";
+import { round } from "../lib/stats.ts";
+import { barChart } from "../lib/svg.ts";
+import { qforgeThroughput, type Throughput } from "../lib/throughput.ts";
+
+export const scale: Measure = {
+  key: "scale",
+  title: "Scale with worker processes",
+  description:
+    "For 1, 2 and 4 worker processes (each `node --import tsx apps/worker/src/main.ts`, " +
+    "WORKER_CONCURRENCY 10, a fresh database and prefix each time): N one-call jobs as one batch " +
+    "after a 100-job warm-up, jobs/s from the POST to the last `completed_at`. Meanwhile the " +
+    "CPU time (utime+stime from /proc/<pid>/stat) of every worker, the API, the fake provider, " +
+    "redis-server, Postgres (our database's backends plus its shared background processes) and " +
+    "the bench process itself is sampled: CPU ms per job per component. Writes `scale.svg`.",
+  async run(ctx) {
+    const { scaleJobs: n, scaleWorkers, concurrency } = ctx.sizes;
+    const runs: Array<{ workers: number } & Throughput> = [];
+    for (const w of scaleWorkers) {
+      const q = await startQforge({ name: `scale${w}`, workers: w, concurrency });
+      try {
+        const t = await qforgeThroughput(q, n, `Scale Role ${w}`);
+        runs.push({ workers: w, ...t });
+        ctx.log(
+          `${w} worker(s): ${t.jobsPerSec} jobs/s; CPU ms/job ${JSON.stringify(t.cpuMsPerJob)}`,
+        );
+      } finally {
+        await q.close();
+      }
+    }
+    const one = runs[0]!;
+    const checks = runs.slice(1).map((r) =>
+      check({
+        name: `${r.workers} workers vs ${one.workers}`,
+        unit: "jobs/s",
+        qforge: r.jobsPerSec,
+        baseline: one.jobsPerSec,
+        baselineLabel: `${one.workers} worker`,
+        target: "ratio ≥ 0.95",
+        pass: r.jobsPerSec >= 0.95 * one.jobsPerSec,
+      }),
+    );
+    const svg = barChart({
+      title: `qforge throughput vs worker processes (${n} jobs, concurrency ${concurrency} each)`,
+      yLabel: "jobs/s",
+      bars: runs.map((r) => ({ label: String(r.workers), value: r.jobsPerSec })),
+      reference: { value: 0.95 * one.jobsPerSec, label: "0.95 × 1 worker" },
+    });
+    const svgPath = join(ctx.outDir, ctx.svgName);
+    writeFileSync(svgPath, svg);
+    return {
+      pass: checks.every((c) => c.pass),
+      checks,
+      data: {
+        jobs: n,
+        concurrency,
+        svg: ctx.svgName,
+        runs: runs.map((r) => ({
+          workers: r.workers,
+          jobs: r.jobs,
+          seconds: r.seconds,
+          jobsPerSec: r.jobsPerSec,
+          cpuMsPerJob: r.cpuMsPerJob,
+          cpuMsTotal: Object.fromEntries(
+            Object.entries(r.cpu.byComponent).map(([k, v]) => [k, round(v, 0)]),
+          ),
+          /** CPU used by all sampled components ÷ (cores × wall time). */
+          cpuBusy: round(
+            Object.values(r.cpu.byComponent).reduce((a, b) => a + b, 0) /
+              (r.cpu.wallMs * ctx.cores),
+            3,
+          ),
+        })),
+      },
+    };
+  },
+};
