@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Prisma } from "./generated/prisma/client.ts";
 import { poolOf, type Database } from "./client.ts";
@@ -12,9 +13,24 @@ export interface Sql {
   query<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
 }
 
+/**
+ * Our statements are prepared once per connection and then only executed: parsing and planning
+ * the transition statement cost Postgres more than running it. Their texts are fixed (values are
+ * always parameters), so a name per text stays a small set.
+ */
+const names = new Map<string, string>();
+function prepared(text: string, values: readonly unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `qf_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
+}
+
 const onPool = (pool: pg.Pool): Sql => ({
   query: async <R>(text: string, values: readonly unknown[] = []) =>
-    (await pool.query(text, values as unknown[])).rows as R[],
+    (await pool.query(prepared(text, values))).rows as R[],
 });
 
 /** Statements on the client's pool, each on its own (autocommit). */
@@ -30,7 +46,7 @@ export async function sqlTransaction<T>(db: Database, fn: (tx: Sql) => Promise<T
     await client.query("BEGIN");
     const result = await fn({
       query: async <R>(text: string, values: readonly unknown[] = []) =>
-        (await client.query(text, values as unknown[])).rows as R[],
+        (await client.query(prepared(text, values))).rows as R[],
     });
     await client.query("COMMIT");
     return result;
