@@ -37,7 +37,7 @@ export const FULL: Sizes = {
   scaleWorkers: [1, 2, 4],
   memoryBatches: 10,
   memoryBatchSize: 10_000,
-  memorySeconds: 300,
+  memorySeconds: 600,
 };
 
 export const QUICK: Sizes = {

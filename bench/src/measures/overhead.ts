@@ -40,7 +40,8 @@ export const overhead: Measure = {
     "qforge's provider client alone (`createGroqClient().chat`: deadline, result mapping); " +
     "`qforge`, the worker's real path for one job's call: `OrchestratedRouter.prepare` (key " +
     "selection, breaker, quotas in Redis) then `generateQuestions` (prompt, call, parse, " +
-    "validate, dedupe, settle in Redis, usage rows in Postgres). Added = qforge − sdk per percentile.",
+    "validate, dedupe, settle in Redis, the request and outcome rows in Postgres). Added = qforge − " +
+    "sdk per percentile.",
   async run(ctx) {
     const { overheadCalls: k, overheadBlock: block } = ctx.sizes;
     const fake = await startFake({ record: false });
@@ -94,6 +95,8 @@ export const overhead: Measure = {
           router,
           questionsPerCall: config.questionsPerCall,
         });
+        // The call's outcome row in ai_provider_usage (a job writes it with its completion).
+        await router.flushUsage();
         if (calls !== 1 || questions.length !== REQUEST.question_count) {
           throw new Error(`expected 1 call and 5 questions, got ${calls} and ${questions.length}`);
         }
