@@ -18,19 +18,19 @@ export async function publishChange(
   prefix: string,
   change: { jobId: string; jobStatus: string; batchId: string | null; batchStatus: string | null },
 ): Promise<void> {
-  // Two plain commands sent together: cheaper than a pipeline object for two.
-  await Promise.all([
-    redis.publish(
+  // Only a lone job has anyone waiting on it (`?wait=` of its submission); a batch's jobs are
+  // followed through their batch's channel (its SSE stream).
+  if (!change.batchId) {
+    await redis.publish(
       jobChannel(prefix, change.jobId),
       JSON.stringify({ type: "job", id: change.jobId, status: change.jobStatus }),
-    ),
-    change.batchId
-      ? redis.publish(
-          batchChannel(prefix, change.batchId),
-          JSON.stringify({ type: "batch", id: change.batchId, status: change.batchStatus ?? "" }),
-        )
-      : undefined,
-  ]);
+    );
+    return;
+  }
+  await redis.publish(
+    batchChannel(prefix, change.batchId),
+    JSON.stringify({ type: "batch", id: change.batchId, status: change.batchStatus ?? "" }),
+  );
 }
 
 /** Tells listeners (SSE streams, `?wait=`) that a batch changed outside a job transition. */

@@ -9,6 +9,7 @@ import {
   ListJobsQuery,
   WaitQuery,
 } from "@qforge/schemas";
+import { coalesce } from "../coalesce.ts";
 import { invalid, notFound, parseOr400 } from "../problem.ts";
 import type { Submitter } from "../submit.ts";
 import { waitForJob } from "./jobs.ts";
@@ -32,6 +33,11 @@ export function submissionsRouter(deps: {
 }): Router {
   const { db, submitter, listener, queuePrefix, checkWebhookUrl } = deps;
   const router = Router();
+  // Clients poll batches: many polls of one batch share its reads.
+  const readBatch = coalesce(
+    (tenantId: string, id: string) => getBatch(db, tenantId, id),
+    (tenantId, id) => `${tenantId}/${id}`,
+  );
 
   router.post("/questions/generate", async (req, res) => {
     const { wait } = parseOr400(WaitQuery, { wait: req.query.wait }, "the query");
@@ -64,7 +70,7 @@ export function submissionsRouter(deps: {
   });
 
   router.get("/batches/:id", async (req, res) => {
-    const batch = await getBatch(db, req.tenantId, req.params.id);
+    const batch = await readBatch(req.tenantId, req.params.id);
     if (!batch) throw notFound("batch");
     res.json(batch);
   });
