@@ -37,7 +37,7 @@ import {
   PRIORITY,
   publishChange,
 } from "@qforge/queues";
-import type { GenerateRequest, JobErrorCode } from "@qforge/schemas";
+import { ENDED_JOB_STATUSES, type GenerateRequest, type JobErrorCode } from "@qforge/schemas";
 import { CapacityWait, estimateTokens, isCapacityWait, OrchestratedRouter } from "./router.ts";
 import type { WebhookOutbox } from "./webhooks.ts";
 
@@ -92,6 +92,9 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     if (!t) return;
     // webhooks: every transition's committed events go to the webhooks queue.
     await outbox.enqueue(t.webhookDeliveries);
+    // Listeners follow jobs as they end (SSE `progress`, `?wait=`); a start or a retry wakes no
+    // one (and the SSE stream re-reads its batch now and then anyway).
+    if (!ENDED_JOB_STATUSES.has(t.status)) return;
     await publishChange(publisher, config.queuePrefix, {
       jobId,
       jobStatus: status,
