@@ -222,15 +222,21 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         router?.giveBackUsage(keyUsage);
         throw error;
       });
-      await publish(jobId, "completed", done);
-      if (data.hop > 0) {
-        await publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {});
-      }
-      if (done && !fromCache) {
-        await cache
-          .set(tenantId, request, questions.map(toCached))
-          .catch((err: unknown) => log.warn({ err }, "could not write the cache"));
-      }
+      // Sent together: the worker's Redis client pipelines them into one round trip.
+      await Promise.all([
+        router
+          ?.settleLater()
+          .catch((err: unknown) => log.warn({ err }, "could not settle provider calls")),
+        publish(jobId, "completed", done),
+        data.hop > 0
+          ? publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {})
+          : undefined,
+        done && !fromCache
+          ? cache
+              .set(tenantId, request, questions.map(toCached))
+              .catch((err: unknown) => log.warn({ err }, "could not write the cache"))
+          : undefined,
+      ]);
       const sources = countBy(questions.map((q) => q.source));
       log.info(
         { questions: questions.length, calls: usage.providerCalls, sources },
@@ -331,10 +337,15 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     try {
       return await attempt(started.request);
     } finally {
-      // Whatever way the attempt ended, the outcomes of its calls are recorded.
-      await router
-        .flushUsage()
-        .catch((err: unknown) => log.warn({ err }, "could not record provider usage"));
+      // Whatever way the attempt ended, its calls are settled and their outcomes recorded.
+      await Promise.all([
+        router
+          .settleLater()
+          .catch((err: unknown) => log.warn({ err }, "could not settle provider calls")),
+        router
+          .flushUsage()
+          .catch((err: unknown) => log.warn({ err }, "could not record provider usage")),
+      ]);
     }
 
     /** The generation itself, and what follows from how it ended. */

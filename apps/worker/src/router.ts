@@ -68,6 +68,8 @@ export class OrchestratedRouter implements ChatRouter {
    * (`takeUsage`), or on their own (`flushUsage`) when the job ends otherwise.
    */
   private pending: KeyUsage[] = [];
+  /** Successful calls whose key state is not settled yet (see `settleLater`). */
+  private unsettled: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly orchestrator: Orchestrator,
@@ -91,6 +93,17 @@ export class OrchestratedRouter implements ChatRouter {
   /** The prepared call's request was counted (see `preparedCall`). */
   countedPrepared(): void {
     this.preparedCounted = this.prepared !== undefined;
+  }
+
+  /**
+   * Settles the successful calls not settled yet. Called with the job's other Redis writes, so
+   * that all of them share one round trip (the worker's Redis client pipelines what is sent
+   * together); until then a call's reservation is simply held a moment longer.
+   */
+  async settleLater(): Promise<void> {
+    const settles = this.unsettled;
+    this.unsettled = [];
+    await Promise.all(settles.map((settle) => settle()));
   }
 
   /** Hands over the outcomes not yet recorded, for the statement that ends the job. */
@@ -222,16 +235,21 @@ export class OrchestratedRouter implements ChatRouter {
     this.usage.providerCalls++;
     this.usage.promptTokens += call.promptTokens;
     this.usage.completionTokens += call.completionTokens;
-    // The key's shared state (a pause after a 429, the breaker) is settled at once; the Postgres
-    // record of the outcome waits for the job's next write (its request is counted already).
-    await Promise.all([
+    // A failure is settled at once: the key's shared state (a pause after a 429, the breaker)
+    // must change before the next call. A success is settled with the job's next writes, in the
+    // same Redis round trip (`settleLater`). The Postgres record of the outcome waits for the
+    // job's next write (its request is counted already).
+    const settle = () =>
       this.orchestrator.settle(lease, {
         outcome: call.outcome,
         latencyMs: call.latencyMs,
         tokens: call.promptTokens + call.completionTokens,
         ...(call.retryAfterMs !== undefined ? { retryAfterMs: call.retryAfterMs } : {}),
         ...(call.reason !== undefined ? { reason: call.reason } : {}),
-      }),
+      });
+    if (call.outcome === "ok") this.unsettled.push(settle);
+    await Promise.all([
+      call.outcome === "ok" ? undefined : settle(),
       counted.then((wasCounted) => {
         this.pending.push({
           provider: this.provider,

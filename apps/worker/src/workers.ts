@@ -33,7 +33,7 @@ export interface WorkerSystem {
 
 /** Starts a worker for every provider queue this process serves (`WORKER_QUEUES`). */
 export function startWorkers(config: Config, db: Database, logger: Logger): WorkerSystem {
-  const publisher = createRedis(config.redisUrl, "worker");
+  const publisher = createRedis(config.redisUrl, "worker", { pipelining: true });
   const connection = createRedis(config.redisUrl, "worker");
   checkEvictionPolicy(publisher, (message) => logger.warn(message));
   /** Jobs this process is running, with their lock tokens, to release them at shutdown. */

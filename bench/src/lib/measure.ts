@@ -2,6 +2,8 @@ import type { MeasureResult } from "./results.ts";
 
 /** Sizes of every measure; `--quick` uses small ones, flags override single values. */
 export interface Sizes {
+  /** Alternating runs of qforge and the minimal pipeline; the best of each is compared. */
+  pipelineRounds: number;
   pipelineJobs: number;
   concurrency: number;
   overheadCalls: number;
@@ -23,6 +25,7 @@ export interface Sizes {
 
 export const FULL: Sizes = {
   pipelineJobs: 3000,
+  pipelineRounds: 2,
   concurrency: 10,
   overheadCalls: 2000,
   overheadBlock: 100,
@@ -43,6 +46,7 @@ export const FULL: Sizes = {
 export const QUICK: Sizes = {
   ...FULL,
   pipelineJobs: 200,
+  pipelineRounds: 1,
   overheadCalls: 200,
   overheadBlock: 50,
   acceptItems: 2000,

@@ -90,13 +90,16 @@ export const overhead: Measure = {
       qforge: async () => {
         const router = new OrchestratedRouter(orchestrator, "groq", db, logger);
         await router.prepare(1000);
+        // As in a job: the first call's request is counted with the job's start, and the call's
+        // outcome row goes into the statement that ends the job (both in the pipeline measure).
+        router.countedPrepared();
         const { calls, questions } = await generateQuestions({
           request: REQUEST,
           router,
           questionsPerCall: config.questionsPerCall,
         });
-        // The call's outcome row in ai_provider_usage (a job writes it with its completion).
-        await router.flushUsage();
+        // The key's state after the call (health, latency, quota): settled with the job's end.
+        await router.settleLater();
         if (calls !== 1 || questions.length !== REQUEST.question_count) {
           throw new Error(`expected 1 call and 5 questions, got ${calls} and ${questions.length}`);
         }
