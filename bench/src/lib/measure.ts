@@ -24,7 +24,7 @@ export interface Sizes {
 }
 
 export const FULL: Sizes = {
-  pipelineJobs: 3000,
+  pipelineJobs: 10_000,
   pipelineRounds: 2,
   concurrency: 10,
   overheadCalls: 2000,
