@@ -36,7 +36,7 @@ export const FULL: Sizes = {
   rateRpm: 60,
   rateKeys: 3,
   rateWindows: 2,
-  scaleJobs: 2000,
+  scaleJobs: 6000,
   scaleWorkers: [1, 2, 4],
   memoryBatches: 10,
   memoryBatchSize: 10_000,

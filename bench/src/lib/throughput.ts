@@ -22,8 +22,13 @@ export function perJob(cpu: CpuUse, jobs: number): Record<string, number> {
 }
 
 /** A small batch first (JIT, pools, connections), then the measured one. */
-export async function qforgeThroughput(q: Qforge, jobs: number, stem: string): Promise<Throughput> {
-  const warm = await submitBatch(q, benchItems(Math.min(100, jobs), `${stem} Warmup`));
+export async function qforgeThroughput(
+  q: Qforge,
+  jobs: number,
+  stem: string,
+  warmJobs = Math.min(100, jobs),
+): Promise<Throughput> {
+  const warm = await submitBatch(q, benchItems(warmJobs, `${stem} Warmup`));
   await waitBatch(q, warm, 120_000);
   const items = benchItems(jobs, stem);
   const sampler = sampleCpu(q.pidGroups);

@@ -9,13 +9,15 @@ import { round } from "../lib/stats.ts";
 import { barChart } from "../lib/svg.ts";
 import { qforgeThroughput, type Throughput } from "../lib/throughput.ts";
 
+const WARM_PER_PROCESS = 300;
+
 export const scale: Measure = {
   key: "scale",
   title: "Scale with worker processes",
   description:
     "For 1, 2 and 4 worker processes (each `node --import tsx apps/worker/src/main.ts`, " +
     "WORKER_CONCURRENCY 10, a fresh database and prefix each time): N one-call jobs as one batch " +
-    "after a 100-job warm-up, jobs/s from the POST to the last `completed_at`. Meanwhile the " +
+    "after a warm-up batch of 300 jobs per worker process, jobs/s from the POST to the last `completed_at`. Meanwhile the " +
     "CPU time (utime+stime from /proc/<pid>/stat) of every worker, the API, the fake provider, " +
     "redis-server, Postgres (our database's backends plus its shared background processes) and " +
     "the bench process itself is sampled: CPU ms per job per component. Writes `scale.svg`.",
@@ -25,7 +27,8 @@ export const scale: Measure = {
     for (const w of scaleWorkers) {
       const q = await startQforge({ name: `scale${w}`, workers: w, concurrency });
       try {
-        const t = await qforgeThroughput(q, n, `Scale Role ${w}`);
+        // Every process warms up alike (its JIT, pools, connections), whatever their number.
+        const t = await qforgeThroughput(q, n, `Scale Role ${w}`, WARM_PER_PROCESS * w);
         runs.push({ workers: w, ...t });
         ctx.log(
           `${w} worker(s): ${t.jobsPerSec} jobs/s; CPU ms/job ${JSON.stringify(t.cpuMsPerJob)}`,
