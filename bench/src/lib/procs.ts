@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import type { FakeStats } from "../../../test/fake-provider/server.ts";
 
 export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const PROBE = fileURLToPath(new URL("./probe.ts", import.meta.url));
@@ -152,15 +153,7 @@ export async function startFake(
   return { proc, url };
 }
 
-export interface FakeStats {
-  requests: number;
-  ok: number;
-  limited: number;
-  firstAt: number | null;
-  lastAt: number | null;
-  rpm: number | null;
-  byKey: Record<string, { requests: number; ok: number; limited: number }>;
-}
+export type { FakeStats };
 
 export async function fakeStats(url: string): Promise<FakeStats> {
   const res = await fetch(`${url}/__control/stats`);
