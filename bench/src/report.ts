@@ -101,7 +101,8 @@ function runInfo(label: string, r: Results | undefined): string {
   return (
     `- **${label}**: ${r.generatedAt}, commit \`${r.commit}\`${r.quick ? " (quick sizes)" : ""}; ` +
     `${r.machine.cpuModel}, ${r.machine.cores} cores, ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ` +
-    `${r.machine.os}; ${v}.`
+    `${r.machine.os}; ${v}.` +
+    (r.note ? ` ${r.note}` : "")
   );
 }
 

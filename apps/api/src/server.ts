@@ -103,7 +103,7 @@ export async function startApi(
     );
   }
   const db = createDatabase(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, "client");
+  const redis = createRedis(config.redisUrl, "client", { pipelining: true });
   checkEvictionPolicy(redis, (message) => logger.warn(message));
   const listener = new ChangeListener(createRedis(config.redisUrl, "subscriber"));
   // The request-path connection refuses commands while disconnected (fail fast → 503), so give

@@ -38,6 +38,8 @@ export interface MeasureFailure {
 export interface Results {
   generatedAt: string;
   commit: string;
+  /** What else to know of the run (e.g. a "before" run of an older core). */
+  note?: string;
   quick: boolean;
   machine: { cpuModel: string; cores: number; memoryBytes: number; os: string };
   versions: Record<string, string>;
