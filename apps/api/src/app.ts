@@ -30,6 +30,8 @@ export interface AppDeps {
   db: Database;
   /** A fail-fast connection (`createRedis(url, "client")`). */
   redis: Redis;
+  /** For the rate limit's counts; `redis` when not given. */
+  rateLimitRedis?: Redis;
   listener: ChangeListener;
   /** The queue new generation jobs go to. */
   queueFor: () => Queue;
@@ -204,7 +206,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(bearerAuth(config.apiKeys));
-  api.use(rateLimit({ redis, queuePrefix: config.queuePrefix, perMinute: config.apiRateLimit }));
+  api.use(
+    rateLimit({
+      redis: deps.rateLimitRedis ?? redis,
+      queuePrefix: config.queuePrefix,
+      perMinute: config.apiRateLimit,
+    }),
+  );
   api.use(declaredTooLarge);
   api.use(jsonOnly);
   // strict: false — any JSON value parses; a body that is valid JSON but not an object then gets

@@ -103,7 +103,10 @@ export async function startApi(
     );
   }
   const db = createDatabase(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, "client", { pipelining: true });
+  const redis = createRedis(config.redisUrl, "client");
+  // Every request's rate-limit count: concurrent requests share writes (auto-pipelining). Its
+  // own connection, so the queue and other commands keep ioredis' plain command timeouts.
+  const rateLimitRedis = createRedis(config.redisUrl, "client", { pipelining: true });
   checkEvictionPolicy(redis, (message) => logger.warn(message));
   const listener = new ChangeListener(createRedis(config.redisUrl, "subscriber"));
   // The request-path connection refuses commands while disconnected (fail fast → 503), so give
@@ -135,6 +138,7 @@ export async function startApi(
     config,
     db,
     redis,
+    rateLimitRedis,
     listener,
     queueFor: () => entry,
     queueNamed,
@@ -186,6 +190,7 @@ export async function startApi(
       await within(Promise.all([...queues.values()].map((q) => q.close().catch(() => {}))), 2000);
       await listener.close();
       redis.disconnect();
+      rateLimitRedis.disconnect();
       await within(db.$disconnect(), 2000);
       return drained;
     },
