@@ -110,15 +110,14 @@ export interface TransitionResult {
 
 async function transition(
   tx: Sql,
+  /** One of the STATEMENTS' transitions (built by `transitionSql`). */
+  text: string,
   jobId: string,
   from: readonly JobStatus[],
   to: JobStatus,
   usage: UsageDelta,
-  /**
-   * Further SET clauses (`, col = …`) and conditions on the job row `j`, and further CTEs
-   * (`, name AS (…)`) that may read `j`; their parameters from $7.
-   */
-  extra: { set?: string; where?: string; also?: string; values?: readonly unknown[] } = {},
+  /** The statement's own parameters, from $7. */
+  values: readonly unknown[] = [],
 ): Promise<TransitionResult | null> {
   const rows = await tx.query<{
     prev_status: JobStatus;
@@ -129,14 +128,14 @@ async function transition(
     webhook_url: string | null;
     batch_status: string | null;
     batch_ended: boolean;
-  }>(transitionSql(extra.set ?? "", extra.where ?? "", extra.also ?? ""), [
+  }>(text, [
     jobId,
     to,
     usage.providerCalls,
     usage.promptTokens,
     usage.completionTokens,
     from,
-    ...(extra.values ?? []),
+    ...values,
   ]);
   const row = rows[0];
   if (!row) return null;
@@ -208,14 +207,15 @@ export async function markJobActive(
       usageRows([{ ...firstCall, requests: 1, promptTokens: 0, completionTokens: 0, failures: 0 }]),
     );
   }
-  const started = await transition(sqlOf(db), jobId, ["queued", "active"], "active", NO_USAGE, {
-    set: `, started_at = COALESCE(j.started_at, now()),
-      attempts = CASE WHEN $7::int IS NULL THEN j.attempts + 1
-        ELSE GREATEST(j.attempts, $7::int) END`,
-    where: NOT_IN_CANCELLED_BATCH,
-    ...(firstCall ? { also: `, u AS (${usageUpsert("$8", "j,")} RETURNING 1)` } : {}),
+  const started = await transition(
+    sqlOf(db),
+    firstCall ? STATEMENTS.startCounting : STATEMENTS.start,
+    jobId,
+    ["queued", "active"],
+    "active",
+    NO_USAGE,
     values,
-  });
+  );
   if (started) return started;
   // Rare: the job has ended, is gone, or its batch was cancelled. A cancel that commits after
   // the start lets the attempt make its first call, the "call in flight"; `jobMayContinue`
@@ -229,7 +229,7 @@ export function markJobRetrying(
   jobId: string,
   usage: UsageDelta,
 ): Promise<TransitionResult | null> {
-  return transition(sqlOf(db), jobId, ["active"], "queued", usage);
+  return transition(sqlOf(db), STATEMENTS.retry, jobId, ["active"], "queued", usage);
 }
 
 export interface QuestionInput {
@@ -245,6 +245,10 @@ export interface QuestionInput {
 }
 
 const COMPLETED_SET = ", completed_at = now(), error_code = NULL, error_message = NULL";
+
+/** $7: the attempt this start belongs to, or null for "one more". */
+const START_SET = `, started_at = COALESCE(j.started_at, now()),
+  attempts = CASE WHEN $7::int IS NULL THEN j.attempts + 1 ELSE GREATEST(j.attempts, $7::int) END`;
 
 /** Inserts the questions in the JSON array `json` for job $1 (for each row of `from`). */
 const insertQuestions = (json: string, roleKey: string, tenant: string, from = "") => `
@@ -290,25 +294,32 @@ export async function completeJob(
 ): Promise<TransitionResult | null> {
   const keyUsage = opts.keyUsage ?? [];
   if (opts.owesNoWebhook) {
-    return transition(sqlOf(db), jobId, ["queued", "active"], "completed", usage, {
-      set: COMPLETED_SET,
-      also:
-        `, q AS (${insertQuestions("$7", "$8", "j.tenant_id", "j,")} RETURNING 1)` +
-        (keyUsage.length > 0 ? `, u AS (${usageUpsert("$9")} RETURNING 1)` : ""),
-      values: [
+    return transition(
+      sqlOf(db),
+      keyUsage.length > 0 ? STATEMENTS.completeWithUsage : STATEMENTS.completeWithQuestions,
+      jobId,
+      ["queued", "active"],
+      "completed",
+      usage,
+      [
         questionRows(questions),
         normalizeText(opts.owesNoWebhook.request.role),
         ...(keyUsage.length > 0 ? [usageRows(keyUsage)] : []),
       ],
-    });
+    );
   }
   return sqlTransaction(db, async (tx) => {
-    if (keyUsage.length > 0) await tx.query(usageUpsert("$1"), [usageRows(keyUsage)]);
-    const result = await transition(tx, jobId, ["queued", "active"], "completed", usage, {
-      set: COMPLETED_SET,
-    });
+    if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
+    const result = await transition(
+      tx,
+      STATEMENTS.complete,
+      jobId,
+      ["queued", "active"],
+      "completed",
+      usage,
+    );
     if (!result) return null;
-    await tx.query(insertQuestions("$4", "$3", "$2"), [
+    await tx.query(STATEMENTS.questions, [
       jobId,
       result.tenantId,
       normalizeText(result.request.role),
@@ -329,10 +340,10 @@ export function failJob(
     withEvents(
       tx,
       jobId,
-      await transition(tx, jobId, ["queued", "active"], "failed", usage, {
-        set: ", completed_at = now(), error_code = $7, error_message = $8",
-        values: [error.code, error.message.slice(0, 2000)],
-      }),
+      await transition(tx, STATEMENTS.fail, jobId, ["queued", "active"], "failed", usage, [
+        error.code,
+        error.message.slice(0, 2000),
+      ]),
     ),
   );
 }
@@ -348,11 +359,7 @@ export function markJobCancelled(
   from: readonly JobStatus[] = ["queued", "active"],
 ): Promise<TransitionResult | null> {
   return sqlTransaction(db, async (tx) =>
-    withEvents(
-      tx,
-      jobId,
-      await transition(tx, jobId, from, "cancelled", usage, { set: ", completed_at = now()" }),
-    ),
+    withEvents(tx, jobId, await transition(tx, STATEMENTS.cancel, jobId, from, "cancelled", usage)),
   );
 }
 
@@ -429,7 +436,7 @@ function usageRows(entries: readonly KeyUsage[]): string {
 /** Adds provider calls to ai_provider_usage, one statement for all of them. */
 export async function recordKeyUsage(db: Database, entries: readonly KeyUsage[]): Promise<void> {
   if (entries.length === 0) return;
-  await sqlOf(db).query(usageUpsert("$1"), [usageRows(entries)]);
+  await sqlOf(db).query(STATEMENTS.usage, [usageRows(entries)]);
 }
 
 /**
@@ -474,3 +481,41 @@ export function recordProviderUsage(
     },
   ]);
 }
+
+/**
+ * Every statement text of this file, built once: they are prepared by name per connection (see
+ * sql.ts), and a job's start and end should not rebuild and rehash them. `transitionSql(set,
+ * where, also)`: further SET clauses, conditions on the job row `j`, and CTEs that may read `j`,
+ * with their parameters from $7.
+ */
+const STATEMENTS = {
+  start: transitionSql(START_SET, NOT_IN_CANCELLED_BATCH, ""),
+  /** $8: the first call's usage row, counted only if the job starts. */
+  startCounting: transitionSql(
+    START_SET,
+    NOT_IN_CANCELLED_BATCH,
+    `, u AS (${usageUpsert("$8", "j,")} RETURNING 1)`,
+  ),
+  retry: transitionSql("", "", ""),
+  complete: transitionSql(COMPLETED_SET, "", ""),
+  /** $7: the questions, $8: the role key. */
+  completeWithQuestions: transitionSql(
+    COMPLETED_SET,
+    "",
+    `, q AS (${insertQuestions("$7", "$8", "j.tenant_id", "j,")} RETURNING 1)`,
+  ),
+  /** …and $9: the calls' usage rows, recorded whether or not the job was still there. */
+  completeWithUsage: transitionSql(
+    COMPLETED_SET,
+    "",
+    `, q AS (${insertQuestions("$7", "$8", "j.tenant_id", "j,")} RETURNING 1)` +
+      `, u AS (${usageUpsert("$9")} RETURNING 1)`,
+  ),
+  /** $7: the error code, $8: its message. */
+  fail: transitionSql(", completed_at = now(), error_code = $7, error_message = $8", "", ""),
+  cancel: transitionSql(", completed_at = now()", "", ""),
+  /** $1 job, $2 tenant, $3 role key, $4 the questions. */
+  questions: insertQuestions("$4", "$3", "$2"),
+  /** $1: usage rows. */
+  usage: usageUpsert("$1"),
+};
