@@ -31,11 +31,24 @@ export interface Proc {
 
 const MAX_TAIL = 200;
 
+/**
+ * With BENCH_CPU_PROF set to a directory, every spawned process writes V8 CPU profiles into
+ * `<dir>/<name>-<ms>/` as it exits, one per thread (the main thread's is the largest). Open them
+ * in Chrome DevTools, or summarise with `node --import tsx bench/src/profile.ts <file>`.
+ */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+
 /** `node --import tsx [--import probe] <entry>` with exactly `env` (plus PATH and HOME). */
 export function spawnNode(name: string, entry: string, env: Record<string, string>): Proc {
+  const profile = CPU_PROF_DIR
+    ? [
+        "--cpu-prof",
+        `--cpu-prof-dir=${CPU_PROF_DIR}/${name.replace(/[^\w.-]+/g, "_")}-${Date.now()}`,
+      ]
+    : [];
   const child = spawn(
     process.execPath,
-    ["--expose-gc", "--import", "tsx", "--import", PROBE, entry],
+    [...profile, "--expose-gc", "--import", "tsx", "--import", PROBE, entry],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
