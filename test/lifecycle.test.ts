@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
+  cancelBatch,
   completeJob,
   createBatch,
+  createLoneJob,
   createDatabase,
   failJob,
   getBatch,
@@ -9,6 +11,7 @@ import {
   markJobRetrying,
   newId,
   recordProviderUsage,
+  transitionGroupStats,
   type Database,
 } from "@qforge/database";
 import { normalizeText } from "@qforge/schemas";
@@ -200,4 +203,125 @@ test("a job that owes no webhook ends in one statement: questions and key usage 
     counts: { total: 3, queued: 0, active: 0, completed: 3 },
     usage: { provider_calls: 2, prompt_tokens: 5, completion_tokens: 7 },
   });
+});
+
+test("concurrent starts and ends share statements, and each job gets its own answer", async () => {
+  const batches = await Promise.all([newBatch(30), newBatch(20), newBatch(10)]);
+  const lone = Array.from({ length: 5 }, () => newId());
+  await Promise.all(lone.map((id) => createLoneJob(db, { id, tenantId: "t", request })));
+  const doomed = await newBatch(4);
+  expect((await cancelBatch(db, "t", doomed.id)).outcome).toBe("cancelled");
+  const gone = newId();
+  const live = [...batches.flatMap((b) => b.jobIds), ...lone];
+  const keyOf = (i: number) => `groq#grouped${i % 2}`;
+  const before = transitionGroupStats(db);
+
+  const started = await Promise.all(
+    [...live, gone, doomed.jobIds[0]!].map((j, i) =>
+      markJobActive(db, j, 1, { provider: "groq", keyId: keyOf(i) }),
+    ),
+  );
+  expect(started.slice(0, live.length).every((r) => r?.status === "active")).toBe(true);
+  expect(started.slice(0, live.length).map((r) => r?.prevStatus)).toEqual(live.map(() => "queued"));
+  // A job that does not exist does not start; one of a cancelled batch was cancelled already.
+  expect(started[live.length]).toBeNull();
+  expect(started[live.length + 1]).toBeNull();
+  for (const b of batches) {
+    expect((await getBatch(db, "t", b.id))?.counts).toMatchObject({
+      queued: 0,
+      active: b.jobIds.length,
+    });
+  }
+
+  // Every job ends twice at once: exactly one of its two ends moves it.
+  const usage = { providerCalls: 1, promptTokens: 3, completionTokens: 4 };
+  const ends = await Promise.all(
+    [...live, ...live].map((j, i) =>
+      completeJob(db, j, [question(`Q1 ${j} ${i}?`), question(`Q2 ${j} ${i}?`)], usage, {
+        owesNoWebhook: { request },
+        keyUsage: [
+          {
+            provider: "groq",
+            keyId: keyOf(i),
+            requests: 0,
+            promptTokens: 3,
+            completionTokens: 4,
+            failures: 0,
+          },
+        ],
+      }),
+    ),
+  );
+  const after = transitionGroupStats(db);
+  const starts = after.starts.calls - before.starts.calls;
+  const completions = after.completions.calls - before.completions.calls;
+  expect(starts).toBe(live.length + 2);
+  expect(completions).toBe(2 * live.length);
+  expect(after.starts.statements - before.starts.statements).toBeLessThan(starts);
+  expect(after.completions.statements - before.completions.statements).toBeLessThan(completions);
+
+  const moved = ends.filter((r) => r !== null);
+  expect(moved).toHaveLength(live.length);
+  for (const j of live) {
+    const mine = [ends[live.indexOf(j)], ends[live.length + live.indexOf(j)]];
+    expect(mine.filter((r) => r !== null)).toHaveLength(1);
+    const stored = await db.question.findMany({
+      where: { jobId: j },
+      orderBy: { position: "asc" },
+    });
+    expect(stored).toHaveLength(2);
+    // Both questions come from the same one of the job's two ends.
+    expect(stored[1]!.question.replace("Q2", "Q1")).toBe(stored[0]!.question);
+  }
+  expect(
+    moved
+      .filter((r) => r!.batchEnded)
+      .map((r) => r!.batchId)
+      .sort(),
+  ).toEqual(batches.map((b) => b.id).sort());
+  for (const b of batches) {
+    const n = b.jobIds.length;
+    expect(await getBatch(db, "t", b.id)).toMatchObject({
+      status: "completed",
+      counts: { total: n, queued: 0, active: 0, completed: n },
+      usage: { provider_calls: n, prompt_tokens: 3 * n, completion_tokens: 4 * n },
+    });
+  }
+  // A request per job that started (the start counts it), tokens for every call made.
+  const rows = await db.providerUsage.findMany({
+    where: { keyId: { startsWith: "groq#grouped" } },
+    orderBy: { keyId: "asc" },
+  });
+  const startedOn = (k: number) => live.filter((_, i) => i % 2 === k).length;
+  expect(rows.map((r) => [r.keyId, r.requests, r.promptTokens])).toEqual([
+    ["groq#grouped0", startedOn(0), 3 * live.length],
+    ["groq#grouped1", startedOn(1), 3 * live.length],
+  ]);
+});
+
+test("one job's bad data fails only that job, not the others of its statement", async () => {
+  const { id, jobIds } = await newBatch(12);
+  await Promise.all(jobIds.map((j) => markJobActive(db, j)));
+  const bad = jobIds[5]!;
+  const ends = await Promise.allSettled(
+    jobIds.map((j) =>
+      completeJob(
+        db,
+        j,
+        [
+          j === bad
+            ? { ...question("Bad?"), difficulty: "impossible" as "easy" }
+            : question(`Q ${j}?`),
+        ],
+        undefined,
+        { owesNoWebhook: { request } },
+      ),
+    ),
+  );
+  expect(ends[5]!.status).toBe("rejected");
+  expect(
+    ends.filter((e) => e.status === "fulfilled" && e.value?.status === "completed"),
+  ).toHaveLength(11);
+  expect((await getBatch(db, "t", id))?.counts).toMatchObject({ active: 1, completed: 11 });
+  expect(await db.question.count({ where: { jobId: bad } })).toBe(0);
 });

@@ -15,6 +15,8 @@ const logger = createLogger({ level: config.logLevel, name: "qforge-worker" });
 const db = createDatabase(config.databaseUrl, {
   poolSize: Math.min(20, config.workerConcurrency + 2),
   asyncCommit: true,
+  // Its statements (job transitions, key usage, reuse lookups, housekeeping) find rows by key.
+  preferIndexes: true,
 });
 const system = startWorkers(config, db, logger);
 

@@ -33,6 +33,10 @@ export interface WorkerSystem {
 
 /** Starts a worker for every provider queue this process serves (`WORKER_QUEUES`). */
 export function startWorkers(config: Config, db: Database, logger: Logger): WorkerSystem {
+  // Our own commands (the orchestrator's scripts, publishes, the cache) auto-pipeline on one
+  // connection; BullMQ's go on another. ioredis copies every script defined on a connection into
+  // each pipeline it builds, and BullMQ defines some 40: sharing made each of our round trips
+  // copy them all (4 % of the worker's CPU).
   const publisher = createRedis(config.redisUrl, "worker", { pipelining: true });
   const connection = createRedis(config.redisUrl, "worker");
   checkEvictionPolicy(publisher, (message) => logger.warn(message));
@@ -49,7 +53,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   const queues = new Map(
     PROVIDER_NAMES.map((name) => [
       name,
-      new Queue(name, { connection: publisher, prefix: config.queuePrefix }),
+      new Queue(name, { connection, prefix: config.queuePrefix }),
     ]),
   );
   for (const q of queues.values()) {
@@ -60,7 +64,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   );
   // Webhooks: transitions queue the deliveries they commit on this queue.
   const webhooksQueue = new Queue(WEBHOOKS_QUEUE, {
-    connection: publisher,
+    connection,
     prefix: config.queuePrefix,
   });
   webhooksQueue.on("error", (err) => logger.warn({ err }, "webhooks queue error"));
@@ -131,7 +135,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       ? startWebhookWorker(config, db, connection, logger, webhookSecrets(config, db))
       : undefined;
   if (delivery) workers.push(delivery.worker);
-  const housekeeping = startHousekeeping(config, db, publisher, logger);
+  const housekeeping = startHousekeeping(config, db, connection, logger);
   logger.info(
     {
       queues: delivery ? [...served, WEBHOOKS_QUEUE] : served,

@@ -1,5 +1,6 @@
 import { normalizeText, type GenerateRequest, type JobStatus } from "@qforge/schemas";
 import type { Database } from "./client.ts";
+import { Grouper, groupersFor, type GroupStats } from "./group.ts";
 import { newId } from "./ids.ts";
 import { sqlOf, sqlTransaction, type Sql } from "./sql.ts";
 import { recordBatchEvent, recordJobEvent } from "./webhooks.ts";
@@ -24,9 +25,6 @@ const COUNTER: Record<JobStatus, string> = {
   failed: "failed_count",
   cancelled: "cancelled_count",
 };
-
-const NOT_IN_CANCELLED_BATCH = `AND NOT EXISTS (
-  SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')`;
 
 /** A batch counter moves by one out of the job's old status and into its new one. */
 const counterMoves = (Object.keys(COUNTER) as JobStatus[])
@@ -200,28 +198,93 @@ export async function markJobActive(
    */
   firstCall?: { provider: string; keyId: string },
 ): Promise<TransitionResult | null> {
-  // One statement commits on its own: no transaction to open (no event starts with a job).
-  const values: unknown[] = [attempt ?? null];
-  if (firstCall) {
-    values.push(
-      usageRows([{ ...firstCall, requests: 1, promptTokens: 0, completionTokens: 0, failures: 0 }]),
-    );
-  }
-  const started = await transition(
-    sqlOf(db),
-    firstCall ? STATEMENTS.startCounting : STATEMENTS.start,
+  // Concurrent starts share a statement (see group.ts); a statement commits on its own (no
+  // event starts with a job).
+  const started = await starts(db).call({
     jobId,
-    ["queued", "active"],
-    "active",
-    NO_USAGE,
-    values,
-  );
+    attempt: attempt ?? null,
+    firstCall: firstCall ?? null,
+    day: utcDay(new Date()),
+  });
   if (started) return started;
   // Rare: the job has ended, is gone, or its batch was cancelled. A cancel that commits after
   // the start lets the attempt make its first call, the "call in flight"; `jobMayContinue`
   // stops the next one.
   return (await inCancelledBatch(db, jobId)) ? markJobCancelled(db, jobId) : null;
 }
+
+interface StartItem {
+  jobId: string;
+  attempt: number | null;
+  firstCall: { provider: string; keyId: string } | null;
+  day: string;
+}
+
+type GroupRow = {
+  id: string;
+  prev_status: JobStatus;
+  tenant_id: string;
+  batch_id: string | null;
+  request: GenerateRequest;
+  attempts: number;
+  webhook_url: string | null;
+  batch_status: string | null;
+  batch_ended: boolean;
+};
+
+/** The rows of a grouped transition, in the order of `jobIds` (null: that job did not move). */
+function byJob(rows: GroupRow[], jobIds: readonly string[], to: JobStatus) {
+  const found = new Map(rows.map((r) => [r.id, r]));
+  // A batch ended by a group is ended by one of its transitions: the first of that batch.
+  const ended = new Set<string>();
+  return jobIds.map((id): TransitionResult | null => {
+    const row = found.get(id);
+    if (!row) return null;
+    const batchEnded = row.batch_ended && row.batch_id !== null && !ended.has(row.batch_id);
+    if (batchEnded) ended.add(row.batch_id!);
+    return {
+      prevStatus: row.prev_status,
+      status: to,
+      tenantId: row.tenant_id,
+      batchId: row.batch_id,
+      request: row.request,
+      attempts: row.attempts,
+      batchStatus: row.batch_status,
+      batchEnded,
+      webhookUrl: row.webhook_url,
+      webhookDeliveries: [],
+    };
+  });
+}
+
+const starts = groupersFor(
+  (db: Database) =>
+    new Grouper<StartItem, TransitionResult | null>(
+      async (items) =>
+        byJob(
+          await sqlOf(db).query<GroupRow>(STATEMENTS.startGroup, [
+            items.map((i) => i.jobId),
+            items.map((i) => i.attempt),
+            items.map((i) => i.firstCall?.provider ?? null),
+            items.map((i) => i.firstCall?.keyId ?? null),
+            items.map((i) => i.day),
+          ]),
+          items.map((i) => i.jobId),
+          "active",
+        ),
+      (i) => i.jobId,
+    ),
+);
+
+/** How many statements the grouped transitions of `db` ran, and for how many calls. */
+export function transitionGroupStats(db: Database): {
+  starts: GroupStats;
+  completions: GroupStats;
+} {
+  return { starts: { ...starts(db).stats }, completions: { ...completions(db).stats } };
+}
+
+const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 
 /** active → queued: the job waits (for capacity, another provider, or its next attempt). */
 export function markJobRetrying(
@@ -246,10 +309,6 @@ export interface QuestionInput {
 
 const COMPLETED_SET = ", completed_at = now(), error_code = NULL, error_message = NULL";
 
-/** $7: the attempt this start belongs to, or null for "one more". */
-const START_SET = `, started_at = COALESCE(j.started_at, now()),
-  attempts = CASE WHEN $7::int IS NULL THEN j.attempts + 1 ELSE GREATEST(j.attempts, $7::int) END`;
-
 /** Inserts the questions in the JSON array `json` for job $1 (for each row of `from`). */
 const insertQuestions = (json: string, roleKey: string, tenant: string, from = "") => `
   INSERT INTO questions (id, job_id, tenant_id, position, question, normalized, category,
@@ -261,10 +320,14 @@ const insertQuestions = (json: string, roleKey: string, tenant: string, from = "
     source "QuestionSource", provider text, model text, bank_role text)
   ON CONFLICT DO NOTHING`;
 
-const questionRows = (questions: readonly QuestionInput[]) =>
+/** The questions as JSON rows; `jobId` only where one statement writes several jobs'. */
+const questionRows = (
+  questions: readonly { q: QuestionInput; position: number; jobId?: string }[],
+) =>
   JSON.stringify(
-    questions.map((q, position) => ({
+    questions.map(({ q, position, jobId }) => ({
       id: newId(),
+      job_id: jobId,
       position,
       question: q.question,
       normalized: q.normalized,
@@ -294,19 +357,14 @@ export async function completeJob(
 ): Promise<TransitionResult | null> {
   const keyUsage = opts.keyUsage ?? [];
   if (opts.owesNoWebhook) {
-    return transition(
-      sqlOf(db),
-      keyUsage.length > 0 ? STATEMENTS.completeWithUsage : STATEMENTS.completeWithQuestions,
+    // Concurrent ends of such jobs share a statement (see group.ts).
+    return completions(db).call({
       jobId,
-      ["queued", "active"],
-      "completed",
+      questions,
       usage,
-      [
-        questionRows(questions),
-        normalizeText(opts.owesNoWebhook.request.role),
-        ...(keyUsage.length > 0 ? [usageRows(keyUsage)] : []),
-      ],
-    );
+      roleKey: normalizeText(opts.owesNoWebhook.request.role),
+      keyUsage,
+    });
   }
   return sqlTransaction(db, async (tx) => {
     if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
@@ -323,11 +381,44 @@ export async function completeJob(
       jobId,
       result.tenantId,
       normalizeText(result.request.role),
-      questionRows(questions),
+      questionRows(questions.map((q, position) => ({ q, position }))),
     ]);
     return withEvents(tx, jobId, result);
   });
 }
+
+interface CompleteItem {
+  jobId: string;
+  questions: readonly QuestionInput[];
+  usage: UsageDelta;
+  roleKey: string;
+  keyUsage: readonly KeyUsage[];
+}
+
+const completions = groupersFor(
+  (db: Database) =>
+    new Grouper<CompleteItem, TransitionResult | null>(
+      async (items) =>
+        byJob(
+          await sqlOf(db).query<GroupRow>(STATEMENTS.completeGroup, [
+            items.map((i) => i.jobId),
+            items.map((i) => i.usage.providerCalls),
+            items.map((i) => i.usage.promptTokens),
+            items.map((i) => i.usage.completionTokens),
+            items.map((i) => i.roleKey),
+            questionRows(
+              items.flatMap((i) =>
+                i.questions.map((q, position) => ({ q, position, jobId: i.jobId })),
+              ),
+            ),
+            usageRows(items.flatMap((i) => i.keyUsage)),
+          ]),
+          items.map((i) => i.jobId),
+          "completed",
+        ),
+      (i) => i.jobId,
+    ),
+);
 
 /** → failed, after the job's last attempt or when it can never be served. */
 export function failJob(
@@ -483,34 +574,129 @@ export function recordProviderUsage(
 }
 
 /**
+ * The start of several jobs (`markJobActive`) in one statement. Parameters, one array element
+ * per job: $1 ids, $2 the attempt (null: one more), $3/$4 the first call's provider and key
+ * (null: none), $5 its UTC day. A job that is gone, has ended or is in a cancelled batch does
+ * not move and counts no request. Job rows are locked in id order; a batch's counters move once
+ * by the sum of its jobs' moves.
+ */
+const startGroupSql = () => `
+  WITH i AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
+      AS i(id, attempt, provider, key, day)),
+  prev AS (SELECT id, status FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+  j AS (
+    UPDATE jobs j SET
+      status = 'active',
+      started_at = COALESCE(j.started_at, now()),
+      attempts = CASE WHEN i.attempt IS NULL THEN j.attempts + 1
+        ELSE GREATEST(j.attempts, i.attempt) END
+    FROM prev JOIN i ON i.id = prev.id
+    WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
+      AND NOT EXISTS (
+        SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')
+    RETURNING j.id, prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request,
+      j.attempts, j.webhook_url, i.provider, i.key, i.day),
+  d AS (
+    SELECT batch_id, count(*)::int AS n FROM j
+    WHERE batch_id IS NOT NULL AND prev_status = 'queued' GROUP BY batch_id),
+  b AS (
+    UPDATE batches SET
+      queued_count = queued_count - d.n,
+      active_count = active_count + d.n,
+      status = CASE WHEN status = 'queued' THEN 'in_progress'::"BatchStatus" ELSE status END
+    FROM d WHERE batches.id = d.batch_id
+    RETURNING batches.id, batches.status::text AS batch_status),
+  u AS (
+    INSERT INTO ai_provider_usage
+      (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures,
+       updated_at)
+    SELECT provider, key, day::date, count(*), 0, 0, 0, 0, now() FROM j
+    WHERE provider IS NOT NULL GROUP BY provider, key, day
+    ON CONFLICT (provider, key, day) DO UPDATE SET
+      requests = ai_provider_usage.requests + EXCLUDED.requests, updated_at = now()
+    RETURNING 1)
+  SELECT j.id::text, j.prev_status, j.tenant_id, j.batch_id::text AS batch_id, j.request,
+    j.attempts, j.webhook_url, b.batch_status, false AS batch_ended
+  FROM j LEFT JOIN b ON b.id = j.batch_id`;
+
+/**
+ * The end (→ completed) of several jobs that owe no webhook, with their questions and their
+ * calls' usage, in one statement. Parameters, one array element per job: $1 ids, $2..$4 usage
+ * (calls, prompt and completion tokens), $5 role key; then $6 the questions as JSON rows (with
+ * `job_id`), $7 the calls' usage rows, recorded whether or not their jobs were still there (the
+ * calls were made). A job that is gone or has ended does not move and writes no question.
+ */
+const completeGroupSql = () => `
+  WITH i AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
+      AS i(id, calls, prompt, completion, role_key)),
+  prev AS (SELECT id, status FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+  j AS (
+    UPDATE jobs j SET
+      status = 'completed',
+      provider_calls = j.provider_calls + i.calls,
+      prompt_tokens = j.prompt_tokens + i.prompt,
+      completion_tokens = j.completion_tokens + i.completion
+      ${COMPLETED_SET}
+    FROM prev JOIN i ON i.id = prev.id
+    WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
+    RETURNING j.id, prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request,
+      j.attempts, j.webhook_url, i.calls, i.prompt, i.completion, i.role_key),
+  d AS (
+    SELECT batch_id, count(*)::int AS n,
+      count(*) FILTER (WHERE prev_status = 'queued')::int AS from_queued,
+      count(*) FILTER (WHERE prev_status = 'active')::int AS from_active,
+      sum(calls)::int AS calls, sum(prompt)::int AS prompt, sum(completion)::int AS completion
+    FROM j WHERE batch_id IS NOT NULL GROUP BY batch_id),
+  b AS (
+    UPDATE batches SET
+      queued_count = queued_count - d.from_queued,
+      active_count = active_count - d.from_active,
+      completed_count = completed_count + d.n,
+      provider_calls = provider_calls + d.calls,
+      prompt_tokens = prompt_tokens + d.prompt,
+      completion_tokens = completion_tokens + d.completion,
+      status = CASE
+        WHEN status IN ('queued', 'in_progress')
+             AND completed_count + failed_count + cancelled_count + d.n >= total
+          THEN 'completed'::"BatchStatus"
+        WHEN status = 'queued' THEN 'in_progress'::"BatchStatus"
+        ELSE status END,
+      completed_at = CASE
+        WHEN status IN ('queued', 'in_progress', 'cancelled')
+             AND completed_count + failed_count + cancelled_count + d.n >= total
+          THEN now()
+        ELSE completed_at END
+    FROM d WHERE batches.id = d.batch_id
+    RETURNING batches.id, batches.status::text AS batch_status,
+      completed_count + failed_count + cancelled_count = total AS batch_ended),
+  q AS (
+    INSERT INTO questions (id, job_id, tenant_id, position, question, normalized, category,
+      difficulty, key_points, source, provider, model, bank_role, role_key)
+    SELECT q.id, q.job_id, j.tenant_id, q.position, q.question, q.normalized, q.category,
+      q.difficulty, q.key_points, q.source, q.provider, q.model, q.bank_role, j.role_key
+    FROM j JOIN json_to_recordset($6::json) AS q(job_id uuid, id uuid, position int,
+      question text, normalized text, category text, difficulty "Difficulty", key_points text[],
+      source "QuestionSource", provider text, model text, bank_role text) ON q.job_id = j.id
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
+  u AS (${usageUpsert("$7")} RETURNING 1)
+  SELECT j.id::text, j.prev_status, j.tenant_id, j.batch_id::text AS batch_id, j.request,
+    j.attempts, j.webhook_url, b.batch_status, COALESCE(b.batch_ended, false) AS batch_ended
+  FROM j LEFT JOIN b ON b.id = j.batch_id`;
+
+/**
  * Every statement text of this file, built once: they are prepared by name per connection (see
  * sql.ts), and a job's start and end should not rebuild and rehash them. `transitionSql(set,
  * where, also)`: further SET clauses, conditions on the job row `j`, and CTEs that may read `j`,
  * with their parameters from $7.
  */
 const STATEMENTS = {
-  start: transitionSql(START_SET, NOT_IN_CANCELLED_BATCH, ""),
-  /** $8: the first call's usage row, counted only if the job starts. */
-  startCounting: transitionSql(
-    START_SET,
-    NOT_IN_CANCELLED_BATCH,
-    `, u AS (${usageUpsert("$8", "j,")} RETURNING 1)`,
-  ),
+  startGroup: startGroupSql(),
   retry: transitionSql("", "", ""),
   complete: transitionSql(COMPLETED_SET, "", ""),
-  /** $7: the questions, $8: the role key. */
-  completeWithQuestions: transitionSql(
-    COMPLETED_SET,
-    "",
-    `, q AS (${insertQuestions("$7", "$8", "j.tenant_id", "j,")} RETURNING 1)`,
-  ),
-  /** …and $9: the calls' usage rows, recorded whether or not the job was still there. */
-  completeWithUsage: transitionSql(
-    COMPLETED_SET,
-    "",
-    `, q AS (${insertQuestions("$7", "$8", "j.tenant_id", "j,")} RETURNING 1)` +
-      `, u AS (${usageUpsert("$9")} RETURNING 1)`,
-  ),
+  completeGroup: completeGroupSql(),
   /** $7: the error code, $8: its message. */
   fail: transitionSql(", completed_at = now(), error_code = $7, error_message = $8", "", ""),
   cancel: transitionSql(", completed_at = now()", "", ""),
