@@ -17,6 +17,8 @@ export interface Sizes {
   rateWindows: number;
   scaleJobs: number;
   scaleWorkers: number[];
+  /** Rounds over every worker count, alternating; the best run of each count is compared. */
+  scaleRounds: number;
   memoryBatches: number;
   memoryBatchSize: number;
   /** Budget for the memory measure's batches: the batch size shrinks to fit it. */
@@ -38,6 +40,7 @@ export const FULL: Sizes = {
   rateWindows: 2,
   scaleJobs: 6000,
   scaleWorkers: [1, 2, 4],
+  scaleRounds: 2,
   memoryBatches: 10,
   memoryBatchSize: 10_000,
   memorySeconds: 600,
@@ -56,6 +59,7 @@ export const QUICK: Sizes = {
   rateKeys: 2,
   rateWindows: 1,
   scaleJobs: 200,
+  scaleRounds: 1,
   memoryBatches: 4,
   memoryBatchSize: 500,
   memorySeconds: 60,

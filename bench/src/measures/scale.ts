@@ -20,23 +20,34 @@ export const scale: Measure = {
     "after a warm-up batch of 300 jobs per worker process, jobs/s from the POST to the last `completed_at`. Meanwhile the " +
     "CPU time (utime+stime from /proc/<pid>/stat) of every worker, the API, the fake provider, " +
     "redis-server, Postgres (our database's backends plus its shared background processes) and " +
-    "the bench process itself is sampled: CPU ms per job per component. Writes `scale.svg`.",
+    "the bench process itself is sampled: CPU ms per job per component. The worker counts run " +
+    "in alternating rounds (1, 2, 4, 1, 2, 4); the best run of each count is compared. " +
+    "Writes `scale.svg`.",
   async run(ctx) {
-    const { scaleJobs: n, scaleWorkers, concurrency } = ctx.sizes;
-    const runs: Array<{ workers: number } & Throughput> = [];
-    for (const w of scaleWorkers) {
-      const q = await startQforge({ name: `scale${w}`, workers: w, concurrency });
-      try {
-        // Every process warms up alike (its JIT, pools, connections), whatever their number.
-        const t = await qforgeThroughput(q, n, `Scale Role ${w}`, WARM_PER_PROCESS * w);
-        runs.push({ workers: w, ...t });
-        ctx.log(
-          `${w} worker(s): ${t.jobsPerSec} jobs/s; CPU ms/job ${JSON.stringify(t.cpuMsPerJob)}`,
-        );
-      } finally {
-        await q.close();
+    const { scaleJobs: n, scaleWorkers, concurrency, scaleRounds } = ctx.sizes;
+    // The host is shared and noisy (the same configuration measured twice in a row differed by
+    // 10 %), and noise only ever slows a run down: like the pipeline, every count runs in each
+    // round, alternating, and its best run counts.
+    const all: Array<{ round: number; workers: number } & Throughput> = [];
+    for (let round = 1; round <= scaleRounds; round++) {
+      for (const w of scaleWorkers) {
+        const q = await startQforge({ name: `scale${w}`, workers: w, concurrency });
+        try {
+          // Every process warms up alike (its JIT, pools, connections), whatever their number.
+          const t = await qforgeThroughput(q, n, `Scale Role ${w} ${round}`, WARM_PER_PROCESS * w);
+          all.push({ round, workers: w, ...t });
+          ctx.log(
+            `round ${round}: ${w} worker(s): ${t.jobsPerSec} jobs/s; ` +
+              `CPU ms/job ${JSON.stringify(t.cpuMsPerJob)}`,
+          );
+        } finally {
+          await q.close();
+        }
       }
     }
+    const runs = scaleWorkers.map((w) =>
+      all.filter((r) => r.workers === w).reduce((a, b) => (b.jobsPerSec > a.jobsPerSec ? b : a)),
+    );
     const one = runs[0]!;
     const checks = runs.slice(1).map((r) =>
       check({
@@ -64,6 +75,7 @@ export const scale: Measure = {
         jobs: n,
         concurrency,
         svg: ctx.svgName,
+        rounds: all.map((r) => ({ round: r.round, workers: r.workers, jobsPerSec: r.jobsPerSec })),
         runs: runs.map((r) => ({
           workers: r.workers,
           jobs: r.jobs,
