@@ -10,6 +10,7 @@ import {
   markJobActive,
   markJobRetrying,
   newId,
+  poolOf,
   recordProviderUsage,
   transitionGroupStats,
   type Database,
@@ -324,4 +325,24 @@ test("one job's bad data fails only that job, not the others of its statement", 
   ).toHaveLength(11);
   expect((await getBatch(db, "t", id))?.counts).toMatchObject({ active: 1, completed: 11 });
   expect(await db.question.count({ where: { jobId: bad } })).toBe(0);
+});
+
+test("a worker's pool commits asynchronously and prefers indexes; a default pool does neither", async () => {
+  const worker = createDatabase(database.url, {
+    poolSize: 1,
+    asyncCommit: true,
+    preferIndexes: true,
+  });
+  try {
+    const settings = async (d: Database) =>
+      (
+        await poolOf(d).query<{ c: string; s: string }>(
+          "SELECT current_setting('synchronous_commit') AS c, current_setting('enable_seqscan') AS s",
+        )
+      ).rows[0];
+    expect(await settings(worker)).toEqual({ c: "off", s: "off" });
+    expect(await settings(db)).toEqual({ c: "on", s: "on" });
+  } finally {
+    await worker.$disconnect();
+  }
 });

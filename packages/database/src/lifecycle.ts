@@ -309,13 +309,13 @@ export interface QuestionInput {
 
 const COMPLETED_SET = ", completed_at = now(), error_code = NULL, error_message = NULL";
 
-/** Inserts the questions in the JSON array `json` for job $1 (for each row of `from`). */
-const insertQuestions = (json: string, roleKey: string, tenant: string, from = "") => `
+/** Inserts the questions in the JSON array `json` for job $1. */
+const insertQuestions = (json: string, roleKey: string, tenant: string) => `
   INSERT INTO questions (id, job_id, tenant_id, position, question, normalized, category,
     difficulty, key_points, source, provider, model, bank_role, role_key)
   SELECT q.id, $1::uuid, ${tenant}, q.position, q.question, q.normalized, q.category,
     q.difficulty, q.key_points, q.source, q.provider, q.model, q.bank_role, ${roleKey}
-  FROM ${from} json_to_recordset(${json}::json) AS q(id uuid, position int, question text,
+  FROM json_to_recordset(${json}::json) AS q(id uuid, position int, question text,
     normalized text, category text, difficulty "Difficulty", key_points text[],
     source "QuestionSource", provider text, model text, bank_role text)
   ON CONFLICT DO NOTHING`;
@@ -483,15 +483,14 @@ export interface KeyUsage {
 
 /**
  * Adds `entries` in one statement: `$param` is their JSON. Entries of the same key and day are
- * summed first (one statement may change a row only once). Rows come from `from` (`j,` makes
- * them depend on a transition that happened).
+ * summed first (one statement may change a row only once).
  */
-const usageUpsert = (param: string, from = "") => `
+const usageUpsert = (param: string) => `
   INSERT INTO ai_provider_usage
     (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures, updated_at)
   SELECT u.provider, u.key, u.day::date, u.requests, u.prompt_tokens, u.completion_tokens,
     u.prompt_tokens + u.completion_tokens, u.failures, now()
-  FROM ${from} json_to_recordset(${param}::json) AS u(provider text, key text, day text,
+  FROM json_to_recordset(${param}::json) AS u(provider text, key text, day text,
     requests int, prompt_tokens int, completion_tokens int, failures int)
   ON CONFLICT (provider, key, day) DO UPDATE SET
     requests = ai_provider_usage.requests + EXCLUDED.requests,
