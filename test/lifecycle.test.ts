@@ -346,3 +346,47 @@ test("a worker's pool commits asynchronously and prefers indexes; a default pool
     await worker.$disconnect();
   }
 });
+
+test("two workers' groups over the same batches and keys all commit, none run again", async () => {
+  // Two pools, like two worker processes: each runs half of the jobs of every batch, and each
+  // group of either touches several batches and several keys' usage rows.
+  const other = createDatabase(database.url, { poolSize: 8, asyncCommit: true });
+  try {
+    const batches = await Promise.all(Array.from({ length: 8 }, () => newBatch(24)));
+    const halves = [0, 1].map((h) =>
+      batches.flatMap((b) => b.jobIds.filter((_, i) => i % 2 === h)),
+    );
+    // Each worker takes the batches in another order.
+    halves[1]!.reverse();
+    const clients = [db, other] as const;
+    const run = (w: 0 | 1) =>
+      Promise.all(
+        halves[w]!.map(async (j, i) => {
+          const key = { provider: "groq", keyId: `groq#lock${(i + w) % 3}` };
+          await markJobActive(clients[w], j, 1, key);
+          return completeJob(clients[w], j, [question(`L ${j}?`)], undefined, {
+            owesNoWebhook: { request },
+            keyUsage: [{ ...key, requests: 0, promptTokens: 1, completionTokens: 1, failures: 0 }],
+          });
+        }),
+      );
+    const retried = (d: Database) => {
+      const { starts, completions } = transitionGroupStats(d);
+      return starts.retried + completions.retried;
+    };
+    const before = retried(db);
+    const ends = (await Promise.all([run(0), run(1)])).flat();
+    expect(ends.every((e) => e?.status === "completed")).toBe(true);
+    // No group of either failed (a deadlock would have had Postgres abort one).
+    expect([retried(db) - before, retried(other)]).toEqual([0, 0]);
+    for (const b of batches) {
+      expect((await getBatch(db, "t", b.id))?.counts).toMatchObject({ completed: 24, active: 0 });
+    }
+    const usage = await db.providerUsage.findMany({
+      where: { keyId: { startsWith: "groq#lock" } },
+    });
+    expect(usage.reduce((n, r) => n + r.requests, 0)).toBe(8 * 24);
+  } finally {
+    await other.$disconnect();
+  }
+});

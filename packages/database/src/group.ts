@@ -18,12 +18,14 @@ export interface GroupStats {
   /** Statements run, and the calls they served. */
   statements: number;
   calls: number;
+  /** Groups that failed and were run again one call at a time. */
+  retried: number;
 }
 
 export class Grouper<I, O> {
   private pending: Pending<I, O>[] = [];
   private flushing = false;
-  readonly stats: GroupStats = { statements: 0, calls: 0 };
+  readonly stats: GroupStats = { statements: 0, calls: 0, retried: 0 };
 
   constructor(
     /** Runs items as one statement; answers in their order. */
@@ -81,6 +83,7 @@ export class Grouper<I, O> {
         for (const p of group) p.reject(error);
         return;
       }
+      this.stats.retried++;
       for (const p of group) {
         try {
           this.stats.statements++;

@@ -367,7 +367,6 @@ export async function completeJob(
     });
   }
   return sqlTransaction(db, async (tx) => {
-    if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
     const result = await transition(
       tx,
       STATEMENTS.complete,
@@ -376,6 +375,8 @@ export async function completeJob(
       "completed",
       usage,
     );
+    // Locks in the order every transition takes them: job, batch, then usage rows.
+    if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
     if (!result) return null;
     await tx.query(STATEMENTS.questions, [
       jobId,
@@ -520,7 +521,8 @@ function usageRows(entries: readonly KeyUsage[]): string {
     (row.failures as number) += e.failures;
     rows.set(id, row);
   }
-  return JSON.stringify([...rows.values()]);
+  // In one order, so that statements upserting the same keys lock their rows alike.
+  return JSON.stringify([...rows.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r));
 }
 
 /** Adds provider calls to ai_provider_usage, one statement for all of them. */
@@ -573,17 +575,30 @@ export function recordProviderUsage(
 }
 
 /**
+ * A grouped transition locks its rows before it changes any: its jobs' rows, then their batches'
+ * rows, each in id order. Two workers' groups (their jobs are never the same) that share batches
+ * then take those locks in one order and cannot deadlock, and a single-job transition (job row,
+ * then batch row) holds no batch row a group waits for. `AFTER_LOCKS`, a condition of the job
+ * UPDATE, makes the UPDATE wait for them (an InitPlan runs before the first row).
+ */
+const LOCK_GROUP_ROWS = `
+  prev AS (
+    SELECT id, status, batch_id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+  locked AS (
+    SELECT id FROM batches WHERE id IN (SELECT batch_id FROM prev) ORDER BY id FOR UPDATE)`;
+const AFTER_LOCKS = "(SELECT count(*) FROM locked) >= 0";
+
+/**
  * The start of several jobs (`markJobActive`) in one statement. Parameters, one array element
  * per job: $1 ids, $2 the attempt (null: one more), $3/$4 the first call's provider and key
  * (null: none), $5 its UTC day. A job that is gone, has ended or is in a cancelled batch does
- * not move and counts no request. Job rows are locked in id order; a batch's counters move once
- * by the sum of its jobs' moves.
+ * not move and counts no request. A batch's counters move once, by the sum of its jobs' moves.
  */
 const startGroupSql = () => `
   WITH i AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
       AS i(id, attempt, provider, key, day)),
-  prev AS (SELECT id, status FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+  ${LOCK_GROUP_ROWS},
   j AS (
     UPDATE jobs j SET
       status = 'active',
@@ -591,7 +606,7 @@ const startGroupSql = () => `
       attempts = CASE WHEN i.attempt IS NULL THEN j.attempts + 1
         ELSE GREATEST(j.attempts, i.attempt) END
     FROM prev JOIN i ON i.id = prev.id
-    WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
+    WHERE j.id = prev.id AND prev.status IN ('queued', 'active') AND ${AFTER_LOCKS}
       AND NOT EXISTS (
         SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')
     RETURNING j.id, prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request,
@@ -611,7 +626,7 @@ const startGroupSql = () => `
       (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures,
        updated_at)
     SELECT provider, key, day::date, count(*), 0, 0, 0, 0, now() FROM j
-    WHERE provider IS NOT NULL GROUP BY provider, key, day
+    WHERE provider IS NOT NULL GROUP BY provider, key, day ORDER BY provider, key, day
     ON CONFLICT (provider, key, day) DO UPDATE SET
       requests = ai_provider_usage.requests + EXCLUDED.requests, updated_at = now()
     RETURNING 1)
@@ -630,7 +645,7 @@ const completeGroupSql = () => `
   WITH i AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
       AS i(id, calls, prompt, completion, role_key)),
-  prev AS (SELECT id, status FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+  ${LOCK_GROUP_ROWS},
   j AS (
     UPDATE jobs j SET
       status = 'completed',
@@ -639,7 +654,7 @@ const completeGroupSql = () => `
       completion_tokens = j.completion_tokens + i.completion
       ${COMPLETED_SET}
     FROM prev JOIN i ON i.id = prev.id
-    WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
+    WHERE j.id = prev.id AND prev.status IN ('queued', 'active') AND ${AFTER_LOCKS}
     RETURNING j.id, prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request,
       j.attempts, j.webhook_url, i.calls, i.prompt, i.completion, i.role_key),
   d AS (
