@@ -367,6 +367,8 @@ export async function completeJob(
     });
   }
   return sqlTransaction(db, async (tx) => {
+    // Usage rows before the job and batch rows (see "Lock order").
+    if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
     const result = await transition(
       tx,
       STATEMENTS.complete,
@@ -375,8 +377,6 @@ export async function completeJob(
       "completed",
       usage,
     );
-    // Locks in the order every transition takes them: job, batch, then usage rows.
-    if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
     if (!result) return null;
     await tx.query(STATEMENTS.questions, [
       jobId,
@@ -575,18 +575,23 @@ export function recordProviderUsage(
 }
 
 /**
- * A grouped transition locks its rows before it changes any: its jobs' rows, then their batches'
- * rows, each in id order. Two workers' groups (their jobs are never the same) that share batches
- * then take those locks in one order and cannot deadlock, and a single-job transition (job row,
- * then batch row) holds no batch row a group waits for. `AFTER_LOCKS`, a condition of the job
- * UPDATE, makes the UPDATE wait for them (an InitPlan runs before the first row).
+ * Lock order. A grouped transition takes its rows' locks in one order: its jobs' rows (in id
+ * order), the key usage rows (in key order), then its batches' rows (in id order), last and
+ * just before it updates them, since every job of a batch contends for its row. Two workers'
+ * groups (their jobs are never the same) that share keys and batches then cannot deadlock,
+ * and neither can a single-job transition (job row, then batch row) or the end of a job that
+ * owes a webhook (usage rows, then job and batch). `locked(after)` locks the batches of the
+ * moved jobs once the CTEs named in `after` have run (InitPlans run before the first row).
  */
-const LOCK_GROUP_ROWS = `
-  prev AS (
-    SELECT id, status, batch_id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+const PREV_JOBS = `
+  prev AS (SELECT id, status FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)`;
+const lockedBatches = (after: string[]) => `
   locked AS (
-    SELECT id FROM batches WHERE id IN (SELECT batch_id FROM prev) ORDER BY id FOR UPDATE)`;
-const AFTER_LOCKS = "(SELECT count(*) FROM locked) >= 0";
+    SELECT id FROM batches
+    WHERE id IN (SELECT batch_id FROM j)
+      AND ${after.map((cte) => `(SELECT count(*) FROM ${cte})`).join(" + ")} >= 0
+    ORDER BY id FOR UPDATE)`;
+const AFTER_LOCKED = "(SELECT count(*) FROM locked) >= 0";
 
 /**
  * The start of several jobs (`markJobActive`) in one statement. Parameters, one array element
@@ -598,7 +603,7 @@ const startGroupSql = () => `
   WITH i AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
       AS i(id, attempt, provider, key, day)),
-  ${LOCK_GROUP_ROWS},
+  ${PREV_JOBS},
   j AS (
     UPDATE jobs j SET
       status = 'active',
@@ -606,21 +611,11 @@ const startGroupSql = () => `
       attempts = CASE WHEN i.attempt IS NULL THEN j.attempts + 1
         ELSE GREATEST(j.attempts, i.attempt) END
     FROM prev JOIN i ON i.id = prev.id
-    WHERE j.id = prev.id AND prev.status IN ('queued', 'active') AND ${AFTER_LOCKS}
+    WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
       AND NOT EXISTS (
         SELECT 1 FROM batches b WHERE b.id = j.batch_id AND b.status = 'cancelled')
     RETURNING j.id, prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request,
       j.attempts, j.webhook_url, i.provider, i.key, i.day),
-  d AS (
-    SELECT batch_id, count(*)::int AS n FROM j
-    WHERE batch_id IS NOT NULL AND prev_status = 'queued' GROUP BY batch_id),
-  b AS (
-    UPDATE batches SET
-      queued_count = queued_count - d.n,
-      active_count = active_count + d.n,
-      status = CASE WHEN status = 'queued' THEN 'in_progress'::"BatchStatus" ELSE status END
-    FROM d WHERE batches.id = d.batch_id
-    RETURNING batches.id, batches.status::text AS batch_status),
   u AS (
     INSERT INTO ai_provider_usage
       (provider, key, day, requests, prompt_tokens, completion_tokens, tokens, failures,
@@ -629,7 +624,18 @@ const startGroupSql = () => `
     WHERE provider IS NOT NULL GROUP BY provider, key, day ORDER BY provider, key, day
     ON CONFLICT (provider, key, day) DO UPDATE SET
       requests = ai_provider_usage.requests + EXCLUDED.requests, updated_at = now()
-    RETURNING 1)
+    RETURNING 1),
+  ${lockedBatches(["u"])},
+  d AS (
+    SELECT batch_id, count(*)::int AS n FROM j
+    WHERE batch_id IS NOT NULL AND prev_status = 'queued' GROUP BY batch_id),
+  b AS (
+    UPDATE batches SET
+      queued_count = queued_count - d.n,
+      active_count = active_count + d.n,
+      status = CASE WHEN status = 'queued' THEN 'in_progress'::"BatchStatus" ELSE status END
+    FROM d WHERE batches.id = d.batch_id AND ${AFTER_LOCKED}
+    RETURNING batches.id, batches.status::text AS batch_status)
   SELECT j.id::text, j.prev_status, j.tenant_id, j.batch_id::text AS batch_id, j.request,
     j.attempts, j.webhook_url, b.batch_status, false AS batch_ended
   FROM j LEFT JOIN b ON b.id = j.batch_id`;
@@ -645,7 +651,7 @@ const completeGroupSql = () => `
   WITH i AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
       AS i(id, calls, prompt, completion, role_key)),
-  ${LOCK_GROUP_ROWS},
+  ${PREV_JOBS},
   j AS (
     UPDATE jobs j SET
       status = 'completed',
@@ -654,9 +660,21 @@ const completeGroupSql = () => `
       completion_tokens = j.completion_tokens + i.completion
       ${COMPLETED_SET}
     FROM prev JOIN i ON i.id = prev.id
-    WHERE j.id = prev.id AND prev.status IN ('queued', 'active') AND ${AFTER_LOCKS}
+    WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
     RETURNING j.id, prev.status::text AS prev_status, j.tenant_id, j.batch_id, j.request,
       j.attempts, j.webhook_url, i.calls, i.prompt, i.completion, i.role_key),
+  q AS (
+    INSERT INTO questions (id, job_id, tenant_id, position, question, normalized, category,
+      difficulty, key_points, source, provider, model, bank_role, role_key)
+    SELECT q.id, q.job_id, j.tenant_id, q.position, q.question, q.normalized, q.category,
+      q.difficulty, q.key_points, q.source, q.provider, q.model, q.bank_role, j.role_key
+    FROM j JOIN json_to_recordset($6::json) AS q(job_id uuid, id uuid, position int,
+      question text, normalized text, category text, difficulty "Difficulty", key_points text[],
+      source "QuestionSource", provider text, model text, bank_role text) ON q.job_id = j.id
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
+  u AS (${usageUpsert("$7")} RETURNING 1),
+  ${lockedBatches(["q", "u"])},
   d AS (
     SELECT batch_id, count(*)::int AS n,
       count(*) FILTER (WHERE prev_status = 'queued')::int AS from_queued,
@@ -682,20 +700,9 @@ const completeGroupSql = () => `
              AND completed_count + failed_count + cancelled_count + d.n >= total
           THEN now()
         ELSE completed_at END
-    FROM d WHERE batches.id = d.batch_id
+    FROM d WHERE batches.id = d.batch_id AND ${AFTER_LOCKED}
     RETURNING batches.id, batches.status::text AS batch_status,
-      completed_count + failed_count + cancelled_count = total AS batch_ended),
-  q AS (
-    INSERT INTO questions (id, job_id, tenant_id, position, question, normalized, category,
-      difficulty, key_points, source, provider, model, bank_role, role_key)
-    SELECT q.id, q.job_id, j.tenant_id, q.position, q.question, q.normalized, q.category,
-      q.difficulty, q.key_points, q.source, q.provider, q.model, q.bank_role, j.role_key
-    FROM j JOIN json_to_recordset($6::json) AS q(job_id uuid, id uuid, position int,
-      question text, normalized text, category text, difficulty "Difficulty", key_points text[],
-      source "QuestionSource", provider text, model text, bank_role text) ON q.job_id = j.id
-    ON CONFLICT DO NOTHING
-    RETURNING 1),
-  u AS (${usageUpsert("$7")} RETURNING 1)
+      completed_count + failed_count + cancelled_count = total AS batch_ended)
   SELECT j.id::text, j.prev_status, j.tenant_id, j.batch_id::text AS batch_id, j.request,
     j.attempts, j.webhook_url, b.batch_status, COALESCE(b.batch_ended, false) AS batch_ended
   FROM j LEFT JOIN b ON b.id = j.batch_id`;
