@@ -117,16 +117,7 @@ async function transition(
   /** The statement's own parameters, from $7. */
   values: readonly unknown[] = [],
 ): Promise<TransitionResult | null> {
-  const rows = await tx.query<{
-    prev_status: JobStatus;
-    tenant_id: string;
-    batch_id: string | null;
-    request: GenerateRequest;
-    attempts: number;
-    webhook_url: string | null;
-    batch_status: string | null;
-    batch_ended: boolean;
-  }>(text, [
+  const rows = await tx.query<TransitionRow>(text, [
     jobId,
     to,
     usage.providerCalls,
@@ -136,7 +127,22 @@ async function transition(
     ...values,
   ]);
   const row = rows[0];
-  if (!row) return null;
+  return row ? toResult(row, to, row.batch_ended) : null;
+}
+
+/** A row a transition statement returns. */
+interface TransitionRow {
+  prev_status: JobStatus;
+  tenant_id: string;
+  batch_id: string | null;
+  request: GenerateRequest;
+  attempts: number;
+  webhook_url: string | null;
+  batch_status: string | null;
+  batch_ended: boolean;
+}
+
+function toResult(row: TransitionRow, to: JobStatus, batchEnded: boolean): TransitionResult {
   return {
     prevStatus: row.prev_status,
     status: to,
@@ -145,7 +151,7 @@ async function transition(
     request: row.request,
     attempts: row.attempts,
     batchStatus: row.batch_status,
-    batchEnded: row.batch_ended,
+    batchEnded,
     webhookUrl: row.webhook_url,
     webhookDeliveries: [],
   };
@@ -220,17 +226,7 @@ interface StartItem {
   day: string;
 }
 
-type GroupRow = {
-  id: string;
-  prev_status: JobStatus;
-  tenant_id: string;
-  batch_id: string | null;
-  request: GenerateRequest;
-  attempts: number;
-  webhook_url: string | null;
-  batch_status: string | null;
-  batch_ended: boolean;
-};
+type GroupRow = TransitionRow & { id: string };
 
 /** The rows of a grouped transition, in the order of `jobIds` (null: that job did not move). */
 function byJob(rows: GroupRow[], jobIds: readonly string[], to: JobStatus) {
@@ -242,18 +238,7 @@ function byJob(rows: GroupRow[], jobIds: readonly string[], to: JobStatus) {
     if (!row) return null;
     const batchEnded = row.batch_ended && row.batch_id !== null && !ended.has(row.batch_id);
     if (batchEnded) ended.add(row.batch_id!);
-    return {
-      prevStatus: row.prev_status,
-      status: to,
-      tenantId: row.tenant_id,
-      batchId: row.batch_id,
-      request: row.request,
-      attempts: row.attempts,
-      batchStatus: row.batch_status,
-      batchEnded,
-      webhookUrl: row.webhook_url,
-      webhookDeliveries: [],
-    };
+    return toResult(row, to, batchEnded);
   });
 }
 
