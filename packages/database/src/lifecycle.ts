@@ -489,7 +489,7 @@ const usageUpsert = (param: string) => `
 function usageRows(entries: readonly KeyUsage[]): string {
   const rows = new Map<string, Record<string, string | number>>();
   for (const e of entries) {
-    const day = (e.at ?? new Date()).toISOString().slice(0, 10);
+    const day = utcDay(e.at ?? new Date());
     const id = JSON.stringify([e.provider, e.keyId, day]);
     const row = rows.get(id) ?? {
       provider: e.provider,
