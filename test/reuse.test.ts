@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import fc from "fast-check";
+import { Redis } from "ioredis";
 import { CURATED_BANK, matchBankRole, seedBank } from "@qforge/database";
 import { categoryKey } from "@qforge/schemas";
 import { startFakeProvider, type FakeProvider } from "./fake-provider/server.ts";
@@ -238,4 +239,40 @@ describe("with no provider keys at all", () => {
       { numRuns: 100 },
     );
   }, 120_000);
+});
+
+describe("with CACHE_TTL_SECONDS=0", () => {
+  let fake: FakeProvider;
+  let sys: TestSystem;
+  beforeAll(async () => {
+    fake = await startFakeProvider();
+    sys = await startSystem({
+      API_KEYS: A,
+      GROQ_API_KEY: GROQ,
+      GROQ_BASE_URL: fake.url,
+      CACHE_TTL_SECONDS: "0",
+    });
+  });
+  afterAll(async () => {
+    await sys?.close();
+    await fake?.close();
+  });
+
+  test("the cache is off: nothing is written to it or answered from it", async () => {
+    const request = { role: "Uncached Role", difficulty: "hard", question_count: 3 };
+    const first = await generate(sys, { ...request, fresh: true }, A);
+    expectGuarantees(first.body);
+    const again = await generate(sys, request, A);
+    expectGuarantees(again.body);
+    expect(again.body.questions.some((q: any) => q.source === "cache")).toBe(false);
+    // Off, not failing: a write with no lifetime is an error Redis would log for every job.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sys.logs.lines.filter((l) => l.includes("cache"))).toEqual([]);
+    const redis = new Redis(sys.config.redisUrl);
+    try {
+      expect(await redis.keys(`${sys.config.queuePrefix}:cache:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });

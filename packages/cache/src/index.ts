@@ -5,7 +5,8 @@ import { categoryKey, normalizeText, type GenerateRequest } from "@qforge/schema
 
 // The generation cache: a request, normalized, keys the questions that answered it, per tenant
 // (questions are reused only within the tenant whose request produced them), for
-// CACHE_TTL_SECONDS. Redis is the engine; a lost entry costs a provider call, nothing more.
+// CACHE_TTL_SECONDS (0 turns the cache off). Redis is the engine; a lost entry costs a provider
+// call, nothing more.
 
 export const CachedQuestion = z.object({
   question: z.string(),
@@ -38,6 +39,11 @@ export class GenerationCache {
     private readonly ttlSeconds: number,
   ) {}
 
+  /** False with CACHE_TTL_SECONDS=0: nothing is read or written. */
+  get enabled(): boolean {
+    return this.ttlSeconds > 0;
+  }
+
   private key(tenantId: string, request: GenerateRequest): string {
     const digest = createHash("sha256")
       .update(tenantId)
@@ -49,6 +55,7 @@ export class GenerationCache {
 
   /** The cached questions, with each category spelled as this request spells it; or null. */
   async get(tenantId: string, request: GenerateRequest): Promise<CachedQuestion[] | null> {
+    if (!this.enabled) return null;
     const raw = await this.redis.get(this.key(tenantId, request));
     if (raw === null) return null;
     let parsed;
@@ -70,7 +77,7 @@ export class GenerationCache {
     request: GenerateRequest,
     questions: CachedQuestion[],
   ): Promise<void> {
-    if (questions.length !== request.question_count) return;
+    if (!this.enabled || questions.length !== request.question_count) return;
     await this.redis.set(
       this.key(tenantId, request),
       JSON.stringify(questions),
