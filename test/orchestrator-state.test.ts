@@ -239,6 +239,67 @@ describe("limits", () => {
     expect((await o.acquire("groq", { estTokens: 1 })).ok).toBe(true);
   });
 
+  test("the window's sums stay exact as it slides, over minutes of calls", async () => {
+    // A model of the provider's window: every call of the last 60 s, by second.
+    const ks = keys("groq", 1, { ...NO_LIMITS, rpm: 50, tpm: 5_000 });
+    const o = orchestrator(ks);
+    const made: { at: number; tokens: number }[] = [];
+    const inWindow = () =>
+      made.filter((c) => Math.floor(c.at / 1000) > Math.floor(clock / 1000) - 61);
+    for (let i = 0; i < 400; i++) {
+      clock += 137 + ((i * 7919) % 900); // uneven steps, some seconds skipped
+      const tokens = 10 + ((i * 31) % 90);
+      const open = inWindow();
+      const fits =
+        open.length + 1 <= 50 && open.reduce((n, c) => n + c.tokens, 0) + tokens <= 5_000;
+      const res = await o.acquire("groq", { estTokens: tokens });
+      expect(res.ok).toBe(fits);
+      if (!res.ok) continue;
+      // Some calls use fewer tokens than estimated, some are released unused.
+      if (i % 5 === 0) {
+        await o.settle(res.lease, { outcome: "release", latencyMs: 0, tokens: 0 });
+      } else {
+        const real = i % 3 === 0 ? tokens - 5 : tokens;
+        await o.settle(res.lease, { outcome: "ok", latencyMs: 5, tokens: real });
+        made.push({ at: clock, tokens: real });
+      }
+    }
+    const redis = redises[0]!;
+    const minute = await redis.hgetall(`${prefix}:orch:min:groq#1`);
+    const open = inWindow();
+    expect(Number(minute.R)).toBe(open.length);
+    expect(Number(minute.T)).toBe(open.reduce((n, c) => n + c.tokens, 0));
+    // Buckets that left the window are gone: at most 61 seconds' worth, two fields each.
+    expect(Object.keys(minute).length).toBeLessThanOrEqual(3 + 2 * 61);
+  });
+
+  test("a minute hash without sums (written by an earlier version) is summed once", async () => {
+    const o = orchestrator(keys("groq", 1, { ...NO_LIMITS, rpm: 3 }));
+    const sec = Math.floor(clock / 1000);
+    await redises[0]!.hset(`${prefix}:orch:min:groq#1`, {
+      [`r${sec - 100}`]: 7, // left the window long ago
+      [`t${sec - 100}`]: 70,
+      [`r${sec - 30}`]: 2,
+      [`t${sec - 30}`]: 20,
+    });
+    await lease(o); // 2 in the window + this one = 3
+    expect((await o.acquire("groq", { estTokens: 1 })).ok).toBe(false);
+    const minute = await redises[0]!.hgetall(`${prefix}:orch:min:groq#1`);
+    expect(minute[`r${sec - 100}`]).toBeUndefined();
+    expect(minute).toMatchObject({ R: "3" });
+  });
+
+  test("a key without per-minute limits keeps only the last minute's buckets", async () => {
+    const o = orchestrator(keys("groq", 1));
+    for (let i = 0; i < 300; i++) {
+      await o.settle(await lease(o), { outcome: "ok", latencyMs: 5, tokens: 10 });
+      clock += 1000;
+    }
+    const minute = await redises[0]!.hgetall(`${prefix}:orch:min:groq#1`);
+    expect(Object.keys(minute).length).toBeLessThanOrEqual(3 + 2 * 61);
+    expect(Number(minute.R)).toBeLessThanOrEqual(61);
+  });
+
   test("tokens per minute count the estimate until the real figure settles it", async () => {
     const o = orchestrator(keys("groq", 1, { ...NO_LIMITS, tpm: 1000 }));
     const a = await lease(o, "groq", 600);

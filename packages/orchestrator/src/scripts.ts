@@ -4,7 +4,8 @@
 //
 // Per provider key, four Redis keys:
 //   S  state hash: breaker state, consecutive failures, health averages, pause, disable, probe
-//   M  minute hash: per-second buckets `r<sec>` (requests) and `t<sec>` (tokens), last 60 s
+//   M  minute hash: per-second buckets `r<sec>` (requests) and `t<sec>` (tokens), last 60 s,
+//      with their sums `R`, `T` and `lo`, the first second still counted
 //   D  day hash for the UTC day: `r` requests and `t` tokens reserved; seeded from Postgres
 //   A  alerts hash for the UTC day: threshold -> time it was first passed
 
@@ -15,29 +16,71 @@ export const LATENCY_BUCKETS_MS = [100, 250, 500, 1000, 2500, 5000, 10000, 30000
 const COMMON = `
 local function num(v, d) if v == false or v == nil then return d end local n = tonumber(v) if n == nil then return d end return n end
 
--- sums the buckets of the last 60 s, deleting older ones; returns requests, tokens, oldest second.
--- A bucket holds a whole second: it leaves 61 s after it began, so a request made late in its
--- second is never forgotten before a provider's own 60 s window forgets it.
-local function window(M, sec)
+-- The minute hash keeps its buckets' sums in 'R' and 'T', and 'lo': every bucket of a second
+-- before 'lo' has been taken out of them and deleted. A bucket holds a whole second: it leaves
+-- 61 s after it began, so a request made late in its second is never forgotten before a
+-- provider's own 60 s window forgets it. Buckets are written only together with the sums.
+
+-- Recomputes the sums from the buckets themselves, deleting the ones that left (a hash written
+-- before the sums were kept, or a key idle for long).
+local function rebuild(M, sec)
   local flat = redis.call('HGETALL', M)
-  local r, t, oldest = 0, 0, nil
+  local r, t = 0, 0
   for j = 1, #flat, 2 do
     local f = flat[j]
+    local kind = string.sub(f, 1, 1)
     local s = tonumber(string.sub(f, 2))
-    if s == nil or s <= sec - 61 then
-      redis.call('HDEL', M, f)
-    else
-      local v = tonumber(flat[j + 1]) or 0
-      if string.sub(f, 1, 1) == 'r' then
-        r = r + v
-        if v > 0 and (oldest == nil or s < oldest) then oldest = s end
+    if kind == 'r' or kind == 't' then
+      if s == nil or s <= sec - 61 then
+        redis.call('HDEL', M, f)
+      elseif kind == 'r' then
+        r = r + (tonumber(flat[j + 1]) or 0)
       else
-        t = t + v
-        if v > 0 and (oldest == nil or s < oldest) then oldest = s end
+        t = t + (tonumber(flat[j + 1]) or 0)
       end
     end
   end
-  return r, t, oldest
+  redis.call('HSET', M, 'R', r, 'T', t, 'lo', sec - 60)
+  return r, t
+end
+
+-- Requests and tokens of the last 60 s: the sums, after taking out the seconds that left since
+-- the last call (usually none or one: one HMGET, not a scan of up to 120 buckets).
+local function window(M, sec)
+  local v = redis.call('HMGET', M, 'R', 'T', 'lo')
+  local r, t, lo = tonumber(v[1]), tonumber(v[2]), tonumber(v[3])
+  local cut = sec - 61
+  if r == nil or t == nil or lo == nil or cut - lo > 130 then return rebuild(M, sec) end
+  if lo <= cut then
+    local fields = {}
+    for s = lo, cut do
+      table.insert(fields, 'r' .. s)
+      table.insert(fields, 't' .. s)
+    end
+    local old = redis.call('HMGET', M, unpack(fields))
+    for j = 1, #fields, 2 do
+      r = r - (tonumber(old[j]) or 0)
+      t = t - (tonumber(old[j + 1]) or 0)
+    end
+    redis.call('HDEL', M, unpack(fields))
+    redis.call('HSET', M, 'R', r, 'T', t, 'lo', cut + 1)
+  end
+  return r, t
+end
+
+-- The earliest second in the window with requests or tokens (nil: none); asked only when a key
+-- is over its per-minute limit, to say when it frees up.
+local function oldest(M, sec)
+  local fields = {}
+  for s = sec - 60, sec do
+    table.insert(fields, 'r' .. s)
+    table.insert(fields, 't' .. s)
+  end
+  local v = redis.call('HMGET', M, unpack(fields))
+  for j = 1, #fields, 2 do
+    if (tonumber(v[j]) or 0) > 0 or (tonumber(v[j + 1]) or 0) > 0 then return sec - 60 + (j - 1) / 2 end
+  end
+  return nil
 end
 
 local function health(okE, lastFail, now)
@@ -134,11 +177,10 @@ for i = 1, n do
 
   local mr, mt = 0, 0
   if reason == nil and (rpm > 0 or tpm > 0) then
-    local oldest
-    mr, mt, oldest = window(M, sec)
+    mr, mt = window(M, sec)
     if (rpm > 0 and mr + 1 > rpm) or (tpm > 0 and mt + math.min(est, tpm) > tpm) then
       reason, kind = 'per-minute limit reached', 'throttled'
-      avail = ((oldest or sec) + 61) * 1000
+      avail = ((oldest(M, sec) or sec) + 61) * 1000
     end
   end
 
@@ -186,8 +228,13 @@ end
 if peek then return {'ok', pick, 0, sec} end
 
 local S, M, D = KEYS[pick*4-3], KEYS[pick*4-2], KEYS[pick*4-1]
+-- A key with no per-minute limit had no window taken above: keep its buckets from piling up.
+local pbase = 12 + (pick - 1) * 5
+if tonumber(ARGV[pbase + 1]) <= 0 and tonumber(ARGV[pbase + 3]) <= 0 then window(M, sec) end
 redis.call('HINCRBY', M, 'r' .. sec, 1)
 redis.call('HINCRBY', M, 't' .. sec, est)
+redis.call('HINCRBY', M, 'R', 1)
+redis.call('HINCRBY', M, 'T', est)
 redis.call('PEXPIRE', M, 120000)
 redis.call('HINCRBY', D, 'r', 1)
 redis.call('HINCRBY', D, 't', est)
@@ -246,9 +293,16 @@ end
 -- Tokens: the estimate becomes the real figure; a released reservation gives everything back.
 local dreq, dtok = 0, real - est
 if outcome == 'release' then dreq, dtok = -1, -est end
+-- A bucket still there is counted in the sums (see window).
 if redis.call('HEXISTS', M, 'r' .. sec) == 1 then
-  if dreq ~= 0 then redis.call('HINCRBY', M, 'r' .. sec, dreq) end
-  if dtok ~= 0 then redis.call('HINCRBY', M, 't' .. sec, dtok) end
+  if dreq ~= 0 then
+    redis.call('HINCRBY', M, 'r' .. sec, dreq)
+    redis.call('HINCRBY', M, 'R', dreq)
+  end
+  if dtok ~= 0 then
+    redis.call('HINCRBY', M, 't' .. sec, dtok)
+    redis.call('HINCRBY', M, 'T', dtok)
+  end
 end
 if redis.call('EXISTS', D) == 1 then
   if dreq ~= 0 then redis.call('HINCRBY', D, 'r', dreq) end
