@@ -70,9 +70,9 @@ const usageOf = (id: string) =>
 test("killed after its answer was stored, before BullMQ heard: the rerun changes nothing", async () => {
   const w1 = await c.startWorker({ REDIS_URL: proxy.url(TEST_REDIS_URL), WORKER_CONCURRENCY: "1" });
   // Frozen exactly there: the job's row is completed in Postgres, and the worker's next Redis
-  // commands (publishing the change on the batch's channel, with the call's settlement and the
-  // cache entry, before BullMQ's acknowledgement) never go through.
-  const held = proxy.holdWhen(":events:batch:");
+  // commands (BullMQ's acknowledgement, moving the job to the queue's completed set, then the
+  // change published on the batch's channel with the call's settlement) never go through.
+  const held = proxy.holdWhen(`${c.sys.config.queuePrefix}:groq:completed`);
   const batchId = await submitBatch(
     c.sys,
     Array.from({ length: 3 }, (_, i) => ({

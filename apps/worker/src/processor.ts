@@ -39,6 +39,7 @@ import {
 } from "@qforge/queues";
 import { ENDED_JOB_STATUSES, type GenerateRequest, type JobErrorCode } from "@qforge/schemas";
 import { CapacityWait, estimateTokens, isCapacityWait, OrchestratedRouter } from "./router.ts";
+import type { Afterwards } from "./afterwards.ts";
 import type { WebhookOutbox } from "./webhooks.ts";
 
 export interface ProcessorDeps {
@@ -53,6 +54,8 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Queues the webhook deliveries a transition committed. */
   outbox: WebhookOutbox;
+  /** Runs a completed job's Redis bookkeeping after its slot is freed. */
+  afterwards: Afterwards;
 }
 
 /** A provider that cannot serve for longer than this hands its jobs to one that can now. */
@@ -85,7 +88,7 @@ function firstCallEstimate(request: GenerateRequest, questionsPerCall: number, k
  * provider failed it, the next attempt starts over after a backoff.
  */
 export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
-  const { config, db, publisher, orchestrator, cache, queues, logger, outbox } = deps;
+  const { config, db, publisher, orchestrator, cache, queues, logger, outbox, afterwards } = deps;
   const configured = orchestrator.providers();
 
   const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
@@ -222,21 +225,24 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         router?.giveBackUsage(keyUsage);
         throw error;
       });
-      // Sent together: the worker's Redis client pipelines them into one round trip.
-      await Promise.all([
-        router
-          ?.settleLater()
-          .catch((err: unknown) => log.warn({ err }, "could not settle provider calls")),
-        publish(jobId, "completed", done),
-        data.hop > 0
-          ? publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {})
-          : undefined,
-        done && !fromCache
-          ? cache
-              .set(tenantId, request, questions.map(toCached))
-              .catch((err: unknown) => log.warn({ err }, "could not write the cache"))
-          : undefined,
-      ]);
+      // The job is done once its row is: the rest runs after its slot is freed, with the next
+      // job's key reservation (see Afterwards). Sent together, the worker's Redis client
+      // pipelines them in one round trip.
+      const settle = router?.takeSettles();
+      await afterwards.add(() =>
+        Promise.all([
+          settle?.().catch((err: unknown) => log.warn({ err }, "could not settle provider calls")),
+          publish(jobId, "completed", done),
+          data.hop > 0
+            ? publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {})
+            : undefined,
+          done && !fromCache
+            ? cache
+                .set(tenantId, request, questions.map(toCached))
+                .catch((err: unknown) => log.warn({ err }, "could not write the cache"))
+            : undefined,
+        ]),
+      );
       const sources = countBy(questions.map((q) => q.source));
       log.info(
         { questions: questions.length, calls: usage.providerCalls, sources },
@@ -307,6 +313,8 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     }
 
     const router = new OrchestratedRouter(orchestrator, provider, db, log);
+    // What finished jobs left for Redis goes in the same round trip as this reservation.
+    afterwards.flush();
     try {
       await router.prepare(firstCallEstimate(request, config.questionsPerCall, kept.length));
     } catch (error) {

@@ -101,9 +101,16 @@ export class OrchestratedRouter implements ChatRouter {
    * together); until then a call's reservation is simply held a moment longer.
    */
   async settleLater(): Promise<void> {
+    await this.takeSettles()();
+  }
+
+  /** Takes the successful calls not settled yet: the returned function settles them. */
+  takeSettles(): () => Promise<void> {
     const settles = this.unsettled;
     this.unsettled = [];
-    await Promise.all(settles.map((settle) => settle()));
+    return async () => {
+      await Promise.all(settles.map((settle) => settle()));
+    };
   }
 
   /** Hands over the outcomes not yet recorded, for the statement that ends the job. */

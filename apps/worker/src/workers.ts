@@ -13,6 +13,7 @@ import {
   WEBHOOKS_QUEUE,
   within,
 } from "@qforge/queues";
+import { Afterwards } from "./afterwards.ts";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { providerKeys } from "./providers.ts";
@@ -69,6 +70,8 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   });
   webhooksQueue.on("error", (err) => logger.warn({ err }, "webhooks queue error"));
   const outbox = webhookOutbox(webhooksQueue, logger);
+  // At most about one job's worth each for as many jobs again as run at once.
+  const afterwards = new Afterwards(config.workerConcurrency);
 
   const workers = served.map((provider) => {
     const processor = createGenerationProcessor(provider, {
@@ -80,6 +83,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       queues,
       logger,
       outbox,
+      afterwards,
     });
     const worker = new Worker(
       provider,
@@ -173,6 +177,8 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
           Math.min(2000, Math.max(500, left())),
         );
       }
+      // The finished jobs' Redis bookkeeping, before its connection closes.
+      await within(afterwards.drain(), Math.max(200, Math.min(2000, left())));
       await within(
         Promise.all([
           ...[...queues.values()].map((q) => q.close().catch(() => {})),
