@@ -33,6 +33,9 @@ export const NO_LIMITS = {
   GROQ_TPD: "1000000000000",
 };
 
+/** The throughput measures' settings: no limits, and the generation cache off (issue 7). */
+export const THROUGHPUT_ENV = { ...NO_LIMITS, CACHE_TTL_SECONDS: "0" };
+
 export interface QforgeOptions {
   workers: number;
   concurrency?: number;

@@ -6,7 +6,7 @@ import pg from "pg";
 import { sampleCpu } from "../lib/cpu.ts";
 import type { Measure } from "../lib/measure.ts";
 import { ensureAlive, spawnNode, startFake, until, type Proc } from "../lib/procs.ts";
-import { benchItems, startQforge } from "../lib/qforge.ts";
+import { benchItems, startQforge, THROUGHPUT_ENV } from "../lib/qforge.ts";
 import { check } from "../lib/results.ts";
 import {
   deleteRedisPrefix,
@@ -23,7 +23,8 @@ export const pipeline: Measure = {
   key: "pipeline",
   title: "Pipeline throughput",
   description:
-    "N jobs of one provider call each (`question_count` 5 ≤ QUESTIONS_PER_CALL, `fresh: true`), " +
+    "N jobs of one provider call each (`question_count` 5 ≤ QUESTIONS_PER_CALL, `fresh: true`, " +
+    "the cache off: `CACHE_TTL_SECONDS=0`), " +
     "submitted as one batch through the API, until every job is completed (time of the last " +
     "`completed_at`), with one worker process at WORKER_CONCURRENCY 10. Baseline: a bare BullMQ " +
     "worker process at the same concurrency whose processor makes the same chat-completions call " +
@@ -36,7 +37,12 @@ export const pipeline: Measure = {
     const runs: { qforge: Throughput; minimal: Throughput }[] = [];
     for (let r = 1; r <= ctx.sizes.pipelineRounds; r++) {
       ctx.log(`round ${r}: qforge: ${n} jobs, 1 worker process, concurrency ${concurrency}`);
-      const q = await startQforge({ name: "pipe", workers: 1, concurrency });
+      const q = await startQforge({
+        name: "pipe",
+        workers: 1,
+        concurrency,
+        env: THROUGHPUT_ENV,
+      });
       let qf: Throughput;
       try {
         qf = await qforgeThroughput(q, n, `Pipeline Role ${r}`);

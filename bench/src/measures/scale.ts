@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Measure } from "../lib/measure.ts";
-import { startQforge } from "../lib/qforge.ts";
+import { startQforge, THROUGHPUT_ENV } from "../lib/qforge.ts";
 import { check } from "../lib/results.ts";
 import { round } from "../lib/stats.ts";
 import { barChart } from "../lib/svg.ts";
@@ -31,7 +31,12 @@ export const scale: Measure = {
     const all: Array<{ round: number; workers: number } & Throughput> = [];
     for (let round = 1; round <= scaleRounds; round++) {
       for (const w of scaleWorkers) {
-        const q = await startQforge({ name: `scale${w}`, workers: w, concurrency });
+        const q = await startQforge({
+          name: `scale${w}`,
+          workers: w,
+          concurrency,
+          env: THROUGHPUT_ENV,
+        });
         try {
           // Every process warms up alike (its JIT, pools, connections), whatever their number.
           const t = await qforgeThroughput(q, n, `Scale Role ${w} ${round}`, WARM_PER_PROCESS * w);
