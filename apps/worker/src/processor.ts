@@ -25,7 +25,7 @@ import {
   maxTokensFor,
   type GeneratedQuestion,
 } from "@qforge/generation";
-import type { Logger } from "@qforge/logger";
+import { lazyChild, type Logger } from "@qforge/logger";
 import type { Orchestrator } from "@qforge/orchestrator";
 import { isProviderError, type ProviderName } from "@qforge/providers";
 import {
@@ -142,7 +142,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     if (!parsed.success) throw new UnrecoverableError("malformed job payload");
     const data = parsed.data;
     const { jobId } = data;
-    const log = logger.child({ jobId, queue: provider, attempt: data.attempt, hop: data.hop });
+    const log = lazyChild(logger, { jobId, queue: provider, attempt: data.attempt, hop: data.hop });
 
     /**
      * No key of this provider can take a call now. Another provider that can take it now gets

@@ -50,3 +50,25 @@ export function createLogger(
   };
   return destination ? pino(opts, destination) : pino(opts);
 }
+
+const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
+const quiet = () => {};
+
+/**
+ * `parent.child(bindings)`, made only when something is logged at an enabled level. A worker
+ * makes a logger per job, and making a child serializes and redacts its bindings; most jobs log
+ * nothing at the usual level, so most never pay for it.
+ */
+export function lazyChild(parent: Logger, bindings: pino.Bindings): Logger {
+  let child: Logger | undefined;
+  return new Proxy(parent, {
+    get(target, prop) {
+      if (typeof prop === "string" && LEVELS.has(prop) && !target.isLevelEnabled(prop)) {
+        return quiet;
+      }
+      child ??= target.child(bindings);
+      const value: unknown = Reflect.get(child, prop, child);
+      return typeof value === "function" ? value.bind(child) : value;
+    },
+  });
+}

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { expect, test } from "vitest";
-import { createLogger, registerSecrets } from "./index.ts";
+import { createLogger, lazyChild, registerSecrets } from "./index.ts";
 
 function capture() {
   const lines: string[] = [];
@@ -47,4 +47,26 @@ test("credential fields, prompts and outputs are redacted by path", () => {
     prompt: "[REDACTED]",
     completion: "[REDACTED]",
   });
+});
+
+test("a lazy child logs with its bindings, and is made only when a line is written", () => {
+  const { lines, logger } = capture();
+  let made = 0;
+  const child = logger.child.bind(logger);
+  logger.child = ((...args: Parameters<typeof child>) => {
+    made++;
+    return child(...args);
+  }) as typeof logger.child;
+  const log = lazyChild(logger, { jobId: "j-1" });
+  log.debug({ n: 1 }, "below the level");
+  expect(made).toBe(0);
+  expect(lines).toHaveLength(0);
+  log.info({ n: 2 }, "at the level");
+  log.warn("again");
+  expect(made).toBe(1);
+  expect(lines.map((l) => JSON.parse(l))).toMatchObject([
+    { jobId: "j-1", n: 2, msg: "at the level", level: "info" },
+    { jobId: "j-1", msg: "again", level: "warn" },
+  ]);
+  expect(log.isLevelEnabled("debug")).toBe(false);
 });
