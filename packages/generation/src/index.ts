@@ -1,5 +1,5 @@
 export { buildMessages, maxTokensFor } from "./prompt.ts";
-export { parseModelAnswer, extractQuestionList } from "./parse.ts";
+export { cleanText, parseModelAnswer, extractQuestionList } from "./parse.ts";
 export type { ParsedQuestion, ParseResult } from "./parse.ts";
 export {
   generateQuestions,
