@@ -3,45 +3,31 @@ import { Afterwards } from "./afterwards.ts";
 
 function deferred() {
   let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
+  const promise = new Promise<void>((res) => {
     resolve = res;
-    reject = rej;
   });
-  return { promise, resolve, reject };
+  return { promise, resolve };
 }
 
 describe("Afterwards", () => {
-  test("work waits for flush, or for the delay when no flush comes", async () => {
-    const after = new Afterwards(10, 30);
-    const started: string[] = [];
-    await after.add(async () => void started.push("a"));
-    await after.add(async () => void started.push("b"));
-    expect(started).toEqual([]);
-    after.flush();
-    expect(started).toEqual(["a", "b"]);
-
-    await after.add(async () => void started.push("c"));
-    expect(started).toEqual(["a", "b"]);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(started).toEqual(["a", "b", "c"]);
-    await after.drain();
-    expect(after.size).toBe(0);
-  });
-
-  test("add waits while more than the limit run or wait", async () => {
-    const after = new Afterwards(2, 1000);
+  test("work starts at once; run waits only while more than the limit run", async () => {
+    const after = new Afterwards(2);
     const gates = [deferred(), deferred(), deferred()];
-    await after.add(() => gates[0]!.promise);
-    await after.add(() => gates[1]!.promise);
+    const started: number[] = [];
+    await after.run(() => (started.push(0), gates[0]!.promise));
+    await after.run(() => (started.push(1), gates[1]!.promise));
+    expect(started).toEqual([0, 1]);
     let third = false;
-    const adding = after.add(() => gates[2]!.promise).then(() => (third = true));
+    const running = after
+      .run(() => (started.push(2), gates[2]!.promise))
+      .then(() => (third = true));
     await new Promise((r) => setTimeout(r, 20));
-    // Over the limit: everything was started at once, and the caller waits.
+    // Over the limit: started all the same, and the caller waits.
+    expect(started).toEqual([0, 1, 2]);
     expect(third).toBe(false);
     expect(after.size).toBe(3);
     gates[0]!.resolve();
-    await adding;
+    await running;
     expect(third).toBe(true);
     gates[1]!.resolve();
     gates[2]!.resolve();
@@ -49,17 +35,20 @@ describe("Afterwards", () => {
     expect(after.size).toBe(0);
   });
 
-  test("drain waits for everything, including what was added meanwhile; failures are dropped", async () => {
-    const after = new Afterwards(10, 1000);
+  test("drain waits for everything, including what was started meanwhile; failures are dropped", async () => {
+    const after = new Afterwards(10);
     const gate = deferred();
     const done: string[] = [];
-    await after.add(async () => {
+    await after.run(async () => {
       await gate.promise;
       done.push("first");
-      await after.add(async () => void done.push("added by the first"));
+      await after.run(async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        done.push("started by the first");
+      });
     });
-    await after.add(() => Promise.reject(new Error("redis went away")));
-    await after.add(() => {
+    await after.run(() => Promise.reject(new Error("redis went away")));
+    await after.run(() => {
       throw new Error("threw before it started");
     });
     const draining = after.drain().then(() => done.push("drained"));
@@ -67,6 +56,7 @@ describe("Afterwards", () => {
     expect(done).toEqual([]);
     gate.resolve();
     await draining;
-    expect(done).toEqual(["first", "added by the first", "drained"]);
+    expect(done).toEqual(["first", "started by the first", "drained"]);
+    expect(after.size).toBe(0);
   });
 });

@@ -1,2 +1,3 @@
 export { startWorkers, type WorkerSystem } from "./workers.ts";
 export { providerKeys } from "./providers.ts";
+export { LeaseShelf } from "./shelf.ts";

@@ -40,6 +40,7 @@ import {
 import { ENDED_JOB_STATUSES, type GenerateRequest, type JobErrorCode } from "@qforge/schemas";
 import { CapacityWait, estimateTokens, isCapacityWait, OrchestratedRouter } from "./router.ts";
 import type { Afterwards } from "./afterwards.ts";
+import type { LeaseShelf } from "./shelf.ts";
 import type { WebhookOutbox } from "./webhooks.ts";
 
 export interface ProcessorDeps {
@@ -56,6 +57,8 @@ export interface ProcessorDeps {
   outbox: WebhookOutbox;
   /** Runs a completed job's Redis bookkeeping after its slot is freed. */
   afterwards: Afterwards;
+  /** Keys reserved ahead for this queue's next jobs. */
+  shelf: LeaseShelf;
 }
 
 /** A provider that cannot serve for longer than this hands its jobs to one that can now. */
@@ -88,7 +91,8 @@ function firstCallEstimate(request: GenerateRequest, questionsPerCall: number, k
  * provider failed it, the next attempt starts over after a backoff.
  */
 export function createGenerationProcessor(provider: ProviderName, deps: ProcessorDeps) {
-  const { config, db, publisher, orchestrator, cache, queues, logger, outbox, afterwards } = deps;
+  const { config, db, publisher, orchestrator, cache, queues, logger, outbox, afterwards, shelf } =
+    deps;
   const configured = orchestrator.providers();
 
   const publish = async (jobId: string, status: string, t: TransitionResult | null) => {
@@ -225,13 +229,15 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         router?.giveBackUsage(keyUsage);
         throw error;
       });
-      // The job is done once its row is: the rest runs after its slot is freed, with the next
-      // job's key reservation (see Afterwards). Sent together, the worker's Redis client
-      // pipelines them in one round trip.
+      // The job is done once its row is: the rest runs on while its slot takes the next job
+      // (see Afterwards). Sent together, the worker's Redis client pipelines them in one round
+      // trip, which also reserves a key for that next job.
       const settle = router?.takeSettles();
-      await afterwards.add(() =>
+      await afterwards.run(() =>
         Promise.all([
           settle?.().catch((err: unknown) => log.warn({ err }, "could not settle provider calls")),
+          // A key for the job after this one, in the same round trip (see LeaseShelf).
+          router ? shelf.reserve(estimate) : undefined,
           publish(jobId, "completed", done),
           data.hop > 0
             ? publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {})
@@ -313,10 +319,9 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     }
 
     const router = new OrchestratedRouter(orchestrator, provider, db, log);
-    // What finished jobs left for Redis goes in the same round trip as this reservation.
-    afterwards.flush();
+    const estimate = firstCallEstimate(request, config.questionsPerCall, kept.length);
     try {
-      await router.prepare(firstCallEstimate(request, config.questionsPerCall, kept.length));
+      await router.prepare(estimate, shelf);
     } catch (error) {
       if (isCapacityWait(error)) return waitOrMove(error, kept, false, NO_USAGE);
       throw error;

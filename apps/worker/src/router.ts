@@ -21,6 +21,8 @@ import {
   type Outcome,
 } from "@qforge/orchestrator";
 
+import type { LeaseShelf } from "./shelf.ts";
+
 /** No key of the provider can take a call now; `waitMs` until one may. Not the job's fault. */
 export class CapacityWait extends Error {
   constructor(
@@ -78,8 +80,16 @@ export class OrchestratedRouter implements ChatRouter {
     private readonly logger: Logger,
   ) {}
 
-  /** Reserves the first call before the job starts, so a job that must wait never starts. */
-  async prepare(estTokens: number): Promise<void> {
+  /**
+   * Reserves the first call before the job starts, so a job that must wait never starts; a
+   * reservation made ahead for this queue (`shelf`) serves when there is one.
+   */
+  async prepare(estTokens: number, shelf?: LeaseShelf): Promise<void> {
+    const ready = shelf?.take();
+    if (ready) {
+      this.prepared = ready;
+      return;
+    }
     const res = await this.orchestrator.acquire(this.provider, { estTokens });
     if (!res.ok) throw new CapacityWait(this.provider, res.waitMs, res.blocks);
     this.prepared = res.lease;

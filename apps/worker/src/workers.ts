@@ -14,6 +14,7 @@ import {
   within,
 } from "@qforge/queues";
 import { Afterwards } from "./afterwards.ts";
+import { LeaseShelf } from "./shelf.ts";
 import { startHousekeeping, type Housekeeping } from "./housekeeping.ts";
 import { createGenerationProcessor } from "./processor.ts";
 import { providerKeys } from "./providers.ts";
@@ -73,7 +74,10 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
   // At most about one job's worth each for as many jobs again as run at once.
   const afterwards = new Afterwards(config.workerConcurrency);
 
+  const shelves: LeaseShelf[] = [];
   const workers = served.map((provider) => {
+    const shelf = new LeaseShelf(orchestrator, provider, logger, config.workerConcurrency);
+    shelves.push(shelf);
     const processor = createGenerationProcessor(provider, {
       config,
       db,
@@ -84,6 +88,7 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       logger,
       outbox,
       afterwards,
+      shelf,
     });
     const worker = new Worker(
       provider,
@@ -179,6 +184,11 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
       }
       // The finished jobs' Redis bookkeeping, before its connection closes.
       await within(afterwards.drain(), Math.max(200, Math.min(2000, left())));
+      // Keys reserved ahead for jobs that will not come here now go back.
+      await within(
+        Promise.all(shelves.map((s) => s.releaseAll())),
+        Math.max(200, Math.min(2000, left())),
+      );
       await within(
         Promise.all([
           ...[...queues.values()].map((q) => q.close().catch(() => {})),

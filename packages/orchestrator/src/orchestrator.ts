@@ -31,6 +31,8 @@ export interface Lease {
   client: ProviderKeyClient;
   probe: boolean;
   estTokens: number;
+  /** The share (0..1) of its tightest limit (per minute or per day) the key had used. */
+  used: number;
   /** Internal: which reservation to settle. */
   readonly reservation: { id: string; second: number; index: number };
 }
@@ -204,6 +206,7 @@ export class Orchestrator {
         number | string,
         number?,
         number?,
+        number?,
       ];
       if (res[0] === "seed") {
         await this.seedDay(provider, keys, day);
@@ -220,6 +223,7 @@ export class Orchestrator {
             client: key.client,
             probe: Number(res[2]) === 1,
             estTokens: opts.estTokens,
+            used: Number(res[4] ?? 1000) / 1000,
             reservation: { id: reservationId, second: Number(res[3]), index },
           },
         };

@@ -96,7 +96,8 @@ end
  * ARGV: now, n, rand (0..1), est tokens, reservation id, open ms, probe ttl ms, unhealthy after,
  *       latency scale ms, temperature, day end (ms), peek (1 = reserve nothing), then per key:
  *       rpm, rpd, tpm, tpd, excluded (1/0).
- * Returns {"ok", index, probe, second} | {"seed", index} | {"wait", json}.
+ * Returns {"ok", index, probe, second, used ‰ of the key's tightest limit} | {"seed", index} |
+ * {"wait", json}.
  */
 export const ACQUIRE =
   COMMON +
@@ -198,7 +199,7 @@ for i = 1, n do
     if probe then
       if probeIdx == nil then probeIdx = i end
     else
-      table.insert(cands, {i, score})
+      table.insert(cands, {i, score, 0, used})
       if score > best then best = score end
     end
   end
@@ -243,7 +244,11 @@ if pick == probeIdx then
   redis.call('HSET', S, 'probe_id', resId, 'probe_until', now + probeTtl)
   isProbe = 1
 end
-return {'ok', pick, isProbe, sec}
+-- How much of its tightest limit the picked key has used, in thousandths (a probe: all of it).
+local usedPick = 1
+for _, c in ipairs(cands) do if c[1] == pick then usedPick = c[4] end end
+if isProbe == 1 then usedPick = 1 end
+return {'ok', pick, isProbe, sec, math.floor(math.min(usedPick, 1) * 1000)}
 `;
 
 /**
