@@ -69,6 +69,9 @@ test("a reservation made ahead is taken by the next job, at most `max` held", as
   await Promise.all([shelf.reserve(100), shelf.reserve(100), shelf.reserve(100)]);
   expect(shelf.size).toBe(2);
   expect(await counted()).toEqual({ day: 2, minute: 2 });
+  // A job that must not use that key (it failed the job) does not get it.
+  expect(shelf.take(new Set(["groq#1"]))).toBeUndefined();
+  expect(shelf.size).toBe(2);
   const lease = shelf.take();
   expect(lease).toMatchObject({ provider: "groq", keyId: "groq#1", estTokens: 100 });
   expect(shelf.size).toBe(1);

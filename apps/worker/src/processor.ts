@@ -318,10 +318,10 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       return;
     }
 
-    const router = new OrchestratedRouter(orchestrator, provider, db, log);
+    const router = new OrchestratedRouter(orchestrator, provider, db, log, shelf);
     const estimate = firstCallEstimate(request, config.questionsPerCall, kept.length);
     try {
-      await router.prepare(estimate, shelf);
+      await router.prepare(estimate);
     } catch (error) {
       if (isCapacityWait(error)) return waitOrMove(error, kept, false, NO_USAGE);
       throw error;

@@ -78,14 +78,16 @@ export class OrchestratedRouter implements ChatRouter {
     readonly provider: ProviderName,
     private readonly db: Database,
     private readonly logger: Logger,
+    /** Reservations made ahead for this queue's jobs (see LeaseShelf). */
+    private readonly shelf?: LeaseShelf,
   ) {}
 
   /**
    * Reserves the first call before the job starts, so a job that must wait never starts; a
-   * reservation made ahead for this queue (`shelf`) serves when there is one.
+   * reservation made ahead for this queue (the shelf) serves when there is one.
    */
-  async prepare(estTokens: number, shelf?: LeaseShelf): Promise<void> {
-    const ready = shelf?.take();
+  async prepare(estTokens: number): Promise<void> {
+    const ready = this.shelf?.take();
     if (ready) {
       this.prepared = ready;
       return;
@@ -160,6 +162,8 @@ export class OrchestratedRouter implements ChatRouter {
       const precounted = lease !== undefined && this.preparedCounted;
       this.prepared = undefined;
       this.preparedCounted = false;
+      // A key held ahead for this queue serves a further call too (after a failure, say).
+      lease ??= this.shelf?.take(this.failedKeys);
       if (!lease) {
         const res = await this.orchestrator.acquire(this.provider, {
           estTokens: est,

@@ -33,15 +33,15 @@ export class LeaseShelf {
     return this.leases.length;
   }
 
-  /** The oldest reservation still fresh, or undefined. */
-  take(): Lease | undefined {
+  /** The oldest reservation still fresh, on a key not in `exclude`, or undefined. */
+  take(exclude?: ReadonlySet<string>): Lease | undefined {
     const fresh = Date.now() - this.maxAgeMs;
-    while (this.leases.length > 0) {
-      const { lease, at } = this.leases.shift()!;
-      if (at >= fresh) return lease;
-      this.release(lease);
+    while (this.leases.length > 0 && this.leases[0]!.at < fresh) {
+      void this.release(this.leases.shift()!.lease);
     }
-    return undefined;
+    const i = exclude ? this.leases.findIndex((l) => !exclude.has(l.lease.keyId)) : 0;
+    if (i < 0 || i >= this.leases.length) return undefined;
+    return this.leases.splice(i, 1)[0]!.lease;
   }
 
   /** Reserves one more for a next job, unless `max` are held or on their way. */
@@ -78,7 +78,7 @@ export class LeaseShelf {
     this.timer = undefined;
     const stale = Date.now() - this.maxAgeMs;
     while (this.leases.length > 0 && this.leases[0]!.at < stale) {
-      this.release(this.leases.shift()!.lease);
+      void this.release(this.leases.shift()!.lease);
     }
     if (this.leases.length > 0) this.timer = setTimeout(() => this.expire(), this.maxAgeMs);
   }
