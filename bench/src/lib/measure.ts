@@ -27,7 +27,7 @@ export interface Sizes {
 
 export const FULL: Sizes = {
   pipelineJobs: 10_000,
-  pipelineRounds: 2,
+  pipelineRounds: 3,
   concurrency: 10,
   overheadCalls: 2000,
   overheadBlock: 100,

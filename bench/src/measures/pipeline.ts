@@ -29,7 +29,7 @@ export const pipeline: Measure = {
     "`completed_at`), with one worker process at WORKER_CONCURRENCY 10. Baseline: a bare BullMQ " +
     "worker process at the same concurrency whose processor makes the same chat-completions call " +
     "with groq-sdk to the same fake server and one INSERT into Postgres, fed by one `addBulk`. " +
-    "Both run twice, alternating, after a 100-job warm-up each; the best run of each is compared.",
+    "Both run three times, alternating, after a 100-job warm-up each; the best run of each is compared.",
   async run(ctx) {
     const { pipelineJobs: n, concurrency } = ctx.sizes;
     // The machine is shared and noisy, and noise only ever slows a run down: each side runs
