@@ -4,7 +4,9 @@ import { LeaseShelf } from "@qforge/worker";
 import { createDatabase, type Database } from "@qforge/database";
 import { createLogger } from "@qforge/logger";
 import { Orchestrator, redisKeys, utcDay, type OrchestratorKey } from "@qforge/orchestrator";
+import { startFakeProvider } from "./fake-provider/server.ts";
 import { createTestDatabase, TEST_REDIS_URL, uniqueName } from "./helpers/services.ts";
+import { eventually, startSystem } from "./helpers/system.ts";
 
 // Keys reserved ahead for a queue's next jobs, against the real orchestrator in Redis: a
 // reservation held is counted like any other, one not taken goes back, and none is held when
@@ -107,4 +109,46 @@ test("nothing is held ahead on a key past half of its limit", async () => {
   // The room left is there for a job that needs it now.
   expect((await o.acquire("groq", { estTokens: 10 })).ok).toBe(true);
   await shelf.releaseAll();
+});
+
+test("a worker that stops gives back the keys it held ahead: Redis counts the calls made", async () => {
+  const fake = await startFakeProvider();
+  const sys = await startSystem({
+    API_KEYS: "client-key-shelf-0001",
+    GROQ_API_KEY: "gsk_fake_shelf_key_00000000000000000",
+    GROQ_BASE_URL: fake.url,
+    GROQ_RPM: "100000",
+    GROQ_TPM: "1000000000",
+    GROQ_RPD: "1000000",
+    GROQ_TPD: "1000000000",
+  });
+  try {
+    const created = await sys.call("/api/v1/batches", {
+      method: "POST",
+      key: "client-key-shelf-0001",
+      body: {
+        items: Array.from({ length: 12 }, (_, i) => ({
+          role: `Shelf Role ${i}`,
+          difficulty: "easy",
+          question_count: 2,
+          fresh: true,
+        })),
+      },
+    });
+    expect(created.status).toBe(202);
+    await eventually(async () => {
+      const r = await sys.call(`/api/v1/batches/${created.body.id}`, {
+        key: "client-key-shelf-0001",
+      });
+      return r.body.status === "completed";
+    }, 30_000);
+    // At once, before a held key would go back by itself.
+    await sys.workers!.close();
+    const rk = redisKeys(sys.config.queuePrefix, "groq#1", utcDay(Date.now()));
+    expect(Number(await redis.hget(rk.day, "r"))).toBe(fake.calls.length);
+    expect(Number(await redis.hget(rk.minute, "R"))).toBe(fake.calls.length);
+  } finally {
+    await sys.close();
+    await fake.close();
+  }
 });
