@@ -35,10 +35,7 @@ export class LeaseShelf {
 
   /** The oldest reservation still fresh, on a key not in `exclude`, or undefined. */
   take(exclude?: ReadonlySet<string>): Lease | undefined {
-    const fresh = Date.now() - this.maxAgeMs;
-    while (this.leases.length > 0 && this.leases[0]!.at < fresh) {
-      void this.release(this.leases.shift()!.lease);
-    }
+    this.releaseStale();
     const i = exclude ? this.leases.findIndex((l) => !exclude.has(l.lease.keyId)) : 0;
     if (i < 0 || i >= this.leases.length) return undefined;
     return this.leases.splice(i, 1)[0]!.lease;
@@ -76,11 +73,16 @@ export class LeaseShelf {
 
   private expire(): void {
     this.timer = undefined;
+    this.releaseStale();
+    if (this.leases.length > 0) this.timer = setTimeout(() => this.expire(), this.maxAgeMs);
+  }
+
+  /** Gives back the reservations held longer than `maxAgeMs` (the oldest are first). */
+  private releaseStale(): void {
     const stale = Date.now() - this.maxAgeMs;
     while (this.leases.length > 0 && this.leases[0]!.at < stale) {
       void this.release(this.leases.shift()!.lease);
     }
-    if (this.leases.length > 0) this.timer = setTimeout(() => this.expire(), this.maxAgeMs);
   }
 
   private release(lease: Lease): Promise<void> {

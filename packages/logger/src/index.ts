@@ -51,7 +51,6 @@ export function createLogger(
   return destination ? pino(opts, destination) : pino(opts);
 }
 
-const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
 const quiet = () => {};
 
 /**
@@ -63,7 +62,12 @@ export function lazyChild(parent: Logger, bindings: pino.Bindings): Logger {
   let child: Logger | undefined;
   return new Proxy(parent, {
     get(target, prop) {
-      if (typeof prop === "string" && LEVELS.has(prop) && !target.isLevelEnabled(prop)) {
+      // pino's own table of level names (with any custom levels).
+      if (
+        typeof prop === "string" &&
+        Object.hasOwn(target.levels.values, prop) &&
+        !target.isLevelEnabled(prop)
+      ) {
         return quiet;
       }
       child ??= target.child(bindings);
