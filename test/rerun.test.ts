@@ -87,6 +87,8 @@ test("killed after its answer was stored, before BullMQ heard: the rerun changes
   const done = await c.sys.db.job.findFirstOrThrow({ where: { batchId, status: "completed" } });
   w1.kill();
   await w1.exited;
+  // The dead worker's held commands must go nowhere: its connections close before traffic flows.
+  await eventually(async () => proxy.openConnections() === 0, 5000);
   proxy.up();
   const before = await c.sys.db.batch.findUniqueOrThrow({ where: { id: batchId } });
   expect(before.completedCount).toBe(1);

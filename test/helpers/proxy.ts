@@ -17,6 +17,8 @@ export interface FaultProxy {
   up(): void;
   /** Resolves when a message containing `text` arrived (and was held). */
   holdWhen(text: string): Promise<void>;
+  /** Client connections still open through the proxy. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export async function startFaultProxy(
       held = [];
       for (const go of release) go();
     },
+    openConnections: () => pairs.size,
     holdWhen(text) {
       return new Promise<void>((resolve) => {
         trigger = { text, fired: resolve };
