@@ -5,6 +5,13 @@ export interface Sizes {
   /** Alternating runs of qforge and the minimal pipeline; the best of each is compared. */
   pipelineRounds: number;
   pipelineJobs: number;
+  /**
+   * Jobs each worker process runs before a throughput is measured (pipeline and scale, qforge and
+   * the minimal pipeline alike). A fresh worker's CPU per job only settles after about 2,500 jobs
+   * (JIT tier-up, pools, prepared statements; the ramp is in BENCHMARKS.md), and a long-running
+   * worker spends its life past that point.
+   */
+  warmJobs: number;
   concurrency: number;
   overheadCalls: number;
   overheadBlock: number;
@@ -28,6 +35,7 @@ export interface Sizes {
 export const FULL: Sizes = {
   pipelineJobs: 10_000,
   pipelineRounds: 3,
+  warmJobs: 3000,
   concurrency: 10,
   overheadCalls: 2000,
   overheadBlock: 100,
@@ -50,6 +58,7 @@ export const QUICK: Sizes = {
   ...FULL,
   pipelineJobs: 200,
   pipelineRounds: 1,
+  warmJobs: 100,
   overheadCalls: 200,
   overheadBlock: 50,
   acceptItems: 2000,

@@ -38,6 +38,12 @@ const MAX_TAIL = 200;
  */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 
+/**
+ * BENCH_NODE_FLAGS: node flags (space-separated) for every spawned process, qforge's and the
+ * baselines' alike, for experiments (`--single-threaded-gc`, `--max-semi-space-size=64` …).
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+
 /** `node --import tsx [--import probe] <entry>` with exactly `env` (plus PATH and HOME). */
 export function spawnNode(name: string, entry: string, env: Record<string, string>): Proc {
   const profile = CPU_PROF_DIR
@@ -48,7 +54,7 @@ export function spawnNode(name: string, entry: string, env: Record<string, strin
     : [];
   const child = spawn(
     process.execPath,
-    [...profile, "--expose-gc", "--import", "tsx", "--import", PROBE, entry],
+    [...NODE_FLAGS, ...profile, "--expose-gc", "--import", "tsx", "--import", PROBE, entry],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },

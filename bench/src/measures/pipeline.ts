@@ -29,7 +29,7 @@ export const pipeline: Measure = {
     "`completed_at`), with one worker process at WORKER_CONCURRENCY 10. Baseline: a bare BullMQ " +
     "worker process at the same concurrency whose processor makes the same chat-completions call " +
     "with groq-sdk to the same fake server and one INSERT into Postgres, fed by one `addBulk`. " +
-    "Both run three times, alternating, after a 100-job warm-up each; the best run of each is compared.",
+    "Both run three times, alternating, after a warm-up of `warmJobs` (3,000) jobs each; the best run of each is compared.",
   async run(ctx) {
     const { pipelineJobs: n, concurrency } = ctx.sizes;
     // The machine is shared and noisy, and noise only ever slows a run down: each side runs
@@ -45,12 +45,12 @@ export const pipeline: Measure = {
       });
       let qf: Throughput;
       try {
-        qf = await qforgeThroughput(q, n, `Pipeline Role ${r}`);
+        qf = await qforgeThroughput(q, n, `Pipeline Role ${r}`, ctx.sizes.warmJobs);
       } finally {
         await q.close();
       }
       ctx.log(`round ${r}: qforge: ${qf.jobsPerSec} jobs/s; minimal pipeline: ${n} jobs`);
-      const min = await minimalThroughput(n, concurrency);
+      const min = await minimalThroughput(n, concurrency, ctx.sizes.warmJobs);
       ctx.log(`round ${r}: minimal: ${min.jobsPerSec} jobs/s`);
       runs.push({ qforge: qf, minimal: min });
     }
@@ -84,7 +84,11 @@ export const pipeline: Measure = {
   },
 };
 
-async function minimalThroughput(n: number, concurrency: number): Promise<Throughput> {
+async function minimalThroughput(
+  n: number,
+  concurrency: number,
+  warm: number,
+): Promise<Throughput> {
   const fake = await startFake({ record: false });
   const db = await freshDatabase();
   const prefix = uniquePrefix("min");
@@ -131,12 +135,11 @@ async function minimalThroughput(n: number, concurrency: number): Promise<Throug
       Number(
         (await pool.query<{ n: string }>("SELECT count(*) AS n FROM minimal_results")).rows[0]!.n,
       );
-    const warm = Math.min(100, n);
     await add(benchItems(warm, "Minimal Warmup"), "warm");
     await until(
       "the minimal warm-up",
       async () => (await rows()) >= warm,
-      120_000,
+      Math.max(120_000, warm * 100),
       50,
       () => ensureAlive(w),
     );

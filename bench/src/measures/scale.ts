@@ -9,22 +9,20 @@ import { round } from "../lib/stats.ts";
 import { barChart } from "../lib/svg.ts";
 import { qforgeThroughput, type Throughput } from "../lib/throughput.ts";
 
-const WARM_PER_PROCESS = 300;
-
 export const scale: Measure = {
   key: "scale",
   title: "Scale with worker processes",
   description:
     "For 1, 2 and 4 worker processes (each `node --import tsx apps/worker/src/main.ts`, " +
     "WORKER_CONCURRENCY 10, a fresh database and prefix each time): N one-call jobs as one batch " +
-    "after a warm-up batch of 300 jobs per worker process, jobs/s from the POST to the last `completed_at`. Meanwhile the " +
+    "after a warm-up of `warmJobs` (3,000) jobs per worker process, jobs/s from the POST to the last `completed_at`. Meanwhile the " +
     "CPU time (utime+stime from /proc/<pid>/stat) of every worker, the API, the fake provider, " +
     "redis-server, Postgres (our database's backends plus its shared background processes) and " +
     "the bench process itself is sampled: CPU ms per job per component. The worker counts run " +
     "in alternating rounds (1, 2, 4, 1, 2, 4); the best run of each count is compared. " +
     "Writes `scale.svg`.",
   async run(ctx) {
-    const { scaleJobs: n, scaleWorkers, concurrency, scaleRounds } = ctx.sizes;
+    const { scaleJobs: n, scaleWorkers, concurrency, scaleRounds, warmJobs } = ctx.sizes;
     // The host is shared and noisy (the same configuration measured twice in a row differed by
     // 10 %), and noise only ever slows a run down: like the pipeline, every count runs in each
     // round, alternating, and its best run counts.
@@ -39,7 +37,7 @@ export const scale: Measure = {
         });
         try {
           // Every process warms up alike (its JIT, pools, connections), whatever their number.
-          const t = await qforgeThroughput(q, n, `Scale Role ${w} ${round}`, WARM_PER_PROCESS * w);
+          const t = await qforgeThroughput(q, n, `Scale Role ${w} ${round}`, warmJobs * w);
           all.push({ round, workers: w, ...t });
           ctx.log(
             `round ${round}: ${w} worker(s): ${t.jobsPerSec} jobs/s; ` +
@@ -86,6 +84,7 @@ export const scale: Measure = {
           jobs: r.jobs,
           seconds: r.seconds,
           jobsPerSec: r.jobsPerSec,
+          warmJobsPerSec: r.warmJobsPerSec,
           cpuMsPerJob: r.cpuMsPerJob,
           cpuMsTotal: Object.fromEntries(
             Object.entries(r.cpu.byComponent).map(([k, v]) => [k, round(v, 0)]),
