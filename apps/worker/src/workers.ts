@@ -160,6 +160,8 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
     async close(timeoutMs = config.shutdownTimeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const left = () => deadline - Date.now();
+      /** Each closing step below gets what is left, within 200 ms..2 s. */
+      const step = () => Math.max(200, Math.min(2000, left()));
       // Stops fetching at once; resolves when the active jobs have finished. BullMQ's close()
       // waits on Redis, so with Redis gone it may never resolve: everything here is bounded.
       const closing = Promise.all([
@@ -183,19 +185,16 @@ export function startWorkers(config: Config, db: Database, logger: Logger): Work
         );
       }
       // The finished jobs' Redis bookkeeping, before its connection closes.
-      await within(afterwards.drain(), Math.max(200, Math.min(2000, left())));
+      await within(afterwards.drain(), step());
       // Keys reserved ahead for jobs that will not come here now go back.
-      await within(
-        Promise.all(shelves.map((s) => s.releaseAll())),
-        Math.max(200, Math.min(2000, left())),
-      );
+      await within(Promise.all(shelves.map((s) => s.releaseAll())), step());
       await within(
         Promise.all([
           ...[...queues.values()].map((q) => q.close().catch(() => {})),
           delivery?.close(),
           webhooksQueue.close().catch(() => {}),
         ]),
-        Math.max(200, Math.min(2000, left())),
+        step(),
       );
       for (const w of workers) void w.disconnect().catch(() => {});
       connection.disconnect();

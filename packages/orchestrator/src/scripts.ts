@@ -117,6 +117,9 @@ local peek = ARGV[12] == '1'
 local sec = math.floor(now / 1000)
 
 local cands = {}
+-- Per key: the share of its tightest limit used (candidates only), and whether it has a
+-- per-minute limit.
+local usedOf, perMinute = {}, {}
 local probeIdx = nil
 local best = -1
 local blocked = {}
@@ -126,6 +129,7 @@ for i = 1, n do
   local base = 12 + (i - 1) * 5
   local rpm, rpd, tpm, tpd = tonumber(ARGV[base+1]), tonumber(ARGV[base+2]), tonumber(ARGV[base+3]), tonumber(ARGV[base+4])
   local excluded = ARGV[base+5] == '1'
+  perMinute[i] = rpm > 0 or tpm > 0
   local st = redis.call('HMGET', S, 'state', 'fails', 'opened_until', 'probe_until', 'disabled', 'disabled_until', 'disabled_reason', 'paused_until', 'ok', 'lat', 'last_fail')
   local state = st[1] or 'closed'
   local fails = num(st[2], 0)
@@ -177,7 +181,7 @@ for i = 1, n do
   end
 
   local mr, mt = 0, 0
-  if reason == nil and (rpm > 0 or tpm > 0) then
+  if reason == nil and perMinute[i] then
     mr, mt = window(M, sec)
     if (rpm > 0 and mr + 1 > rpm) or (tpm > 0 and mt + math.min(est, tpm) > tpm) then
       reason, kind = 'per-minute limit reached', 'throttled'
@@ -199,7 +203,8 @@ for i = 1, n do
     if probe then
       if probeIdx == nil then probeIdx = i end
     else
-      table.insert(cands, {i, score, 0, used})
+      usedOf[i] = used
+      table.insert(cands, {i, score, 0})
       if score > best then best = score end
     end
   end
@@ -230,8 +235,7 @@ if peek then return {'ok', pick, 0, sec} end
 
 local S, M, D = KEYS[pick*4-3], KEYS[pick*4-2], KEYS[pick*4-1]
 -- A key with no per-minute limit had no window taken above: keep its buckets from piling up.
-local pbase = 12 + (pick - 1) * 5
-if tonumber(ARGV[pbase + 1]) <= 0 and tonumber(ARGV[pbase + 3]) <= 0 then window(M, sec) end
+if not perMinute[pick] then window(M, sec) end
 redis.call('HINCRBY', M, 'r' .. sec, 1)
 redis.call('HINCRBY', M, 't' .. sec, est)
 redis.call('HINCRBY', M, 'R', 1)
@@ -245,8 +249,7 @@ if pick == probeIdx then
   isProbe = 1
 end
 -- How much of its tightest limit the picked key has used, in thousandths (a probe: all of it).
-local usedPick = 1
-for _, c in ipairs(cands) do if c[1] == pick then usedPick = c[4] end end
+local usedPick = usedOf[pick] or 1
 if isProbe == 1 then usedPick = 1 end
 return {'ok', pick, isProbe, sec, math.floor(math.min(usedPick, 1) * 1000)}
 `;
