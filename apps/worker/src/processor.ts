@@ -213,14 +213,16 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
 
     /**
      * Ends the job with `questions` (written once) and remembers them in the cache. The outcomes
-     * of the router's calls are recorded in the same statement.
+     * of the router's calls are recorded in the same statement; `calls.estimate` (the first call's
+     * tokens) sizes the key reserved for this queue's next job.
      */
     const finish = async (
       questions: QuestionInput[],
       usage: UsageDelta,
       fromCache: boolean,
-      router?: OrchestratedRouter,
+      calls?: { router: OrchestratedRouter; estimate: number },
     ) => {
+      const router = calls?.router;
       const keyUsage = router?.takeUsage() ?? [];
       const done = await completeJob(db, jobId, questions, usage, {
         ...(owesNoWebhook ? { owesNoWebhook } : {}),
@@ -237,7 +239,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         Promise.all([
           settle?.().catch((err: unknown) => log.warn({ err }, "could not settle provider calls")),
           // A key for the job after this one, in the same round trip (see LeaseShelf).
-          router ? shelf.reserve(estimate) : undefined,
+          calls ? shelf.reserve(calls.estimate) : undefined,
           publish(jobId, "completed", done),
           data.hop > 0
             ? publisher.hdel(jobLocationKey(config.queuePrefix), jobId).catch(() => {})
@@ -372,7 +374,7 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
           // cancel: no further call once the job's batch is cancelled (the call in flight ends).
           shouldContinue: () => jobMayContinue(db, jobId),
         });
-        await finish(questions.map(toInput), router.usage, false, router);
+        await finish(questions.map(toInput), router.usage, false, { router, estimate });
       } catch (error) {
         // Not the job's fault: left to the worker to delay without spending an attempt.
         if (isStoreUnavailable(error)) throw error;
