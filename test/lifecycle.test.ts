@@ -327,6 +327,19 @@ test("one job's bad data fails only that job, not the others of its statement", 
   expect(await db.question.count({ where: { jobId: bad } })).toBe(0);
 });
 
+test("a job's questions repeated by normalized text are refused before anything is written", async () => {
+  const { id, jobIds } = await newBatch(2);
+  await Promise.all(jobIds.map((j) => markJobActive(db, j)));
+  const twice = [question("Same question?"), question("  same QUESTION? ")];
+  // Both ways a job ends: alone in a transaction, and grouped with others (owes no webhook).
+  await expect(completeJob(db, jobIds[0]!, twice)).rejects.toThrow(/1 repeated question/);
+  await expect(
+    completeJob(db, jobIds[1]!, twice, undefined, { owesNoWebhook: { request } }),
+  ).rejects.toThrow(/1 repeated question/);
+  expect(await db.question.count({ where: { jobId: { in: jobIds } } })).toBe(0);
+  expect((await getBatch(db, "t", id))?.counts).toMatchObject({ active: 2, completed: 0 });
+});
+
 test("a worker's pool commits asynchronously and prefers indexes; a default pool does neither", async () => {
   const worker = createDatabase(database.url, {
     poolSize: 1,

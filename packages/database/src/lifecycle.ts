@@ -303,7 +303,7 @@ const insertQuestions = (json: string, roleKey: string, tenant: string) => `
   FROM json_to_recordset(${json}::json) AS q(id uuid, position int, question text,
     normalized text, category text, difficulty "Difficulty", key_points text[],
     source "QuestionSource", provider text, model text, bank_role text)
-  ON CONFLICT DO NOTHING`;
+  ON CONFLICT (job_id, position) DO NOTHING`;
 
 /** The questions as JSON rows; `jobId` only where one statement writes several jobs'. */
 const questionRows = (
@@ -340,6 +340,7 @@ export async function completeJob(
   usage: UsageDelta = NO_USAGE,
   opts: { owesNoWebhook?: { request: GenerateRequest }; keyUsage?: readonly KeyUsage[] } = {},
 ): Promise<TransitionResult | null> {
+  assertDistinct(jobId, questions);
   const keyUsage = opts.keyUsage ?? [];
   if (opts.owesNoWebhook) {
     // Concurrent ends of such jobs share a statement (see group.ts).
@@ -371,6 +372,18 @@ export async function completeJob(
     ]);
     return withEvents(tx, jobId, result);
   });
+}
+
+/**
+ * A job's questions are distinct by their normalized text: generation and reuse guarantee it, and
+ * no index checks it again (see the questions model). A repeat here is a bug upstream, refused
+ * before anything is written rather than stored twice.
+ */
+function assertDistinct(jobId: string, questions: readonly QuestionInput[]): void {
+  const texts = new Set(questions.map((q) => q.normalized));
+  if (texts.size !== questions.length) {
+    throw new Error(`job ${jobId}: ${questions.length - texts.size} repeated question(s)`);
+  }
 }
 
 interface CompleteItem {
@@ -656,7 +669,7 @@ const completeGroupSql = () => `
     FROM j JOIN json_to_recordset($6::json) AS q(job_id uuid, id uuid, position int,
       question text, normalized text, category text, difficulty "Difficulty", key_points text[],
       source "QuestionSource", provider text, model text, bank_role text) ON q.job_id = j.id
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (job_id, position) DO NOTHING
     RETURNING 1),
   u AS (${usageUpsert("$7")} RETURNING 1),
   ${lockedBatches(["q", "u"])},
