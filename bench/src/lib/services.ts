@@ -38,6 +38,18 @@ function templateDatabase(): Promise<string> {
     const name = uniqueName("qforge_bench_tpl");
     await adminQuery(`CREATE DATABASE ${name}`);
     await migrate(databaseUrl(name));
+    // For experiments with the schema (an index less, a fillfactor): SQL run on the template
+    // after the migrations, so every database of the run has it (BENCHMARKS.md, "Profiling").
+    const extra = process.env.BENCH_TEMPLATE_SQL;
+    if (extra) {
+      const client = new pg.Client({ connectionString: databaseUrl(name) });
+      await client.connect();
+      try {
+        await client.query(extra);
+      } finally {
+        await client.end();
+      }
+    }
     return name;
   })();
   return template;
