@@ -17,17 +17,26 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+/** One statement on the database at `url`, on a connection of its own. */
+async function queryAt<T extends pg.QueryResultRow>(
+  url: string,
   sql: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
+}
+
+export function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  return queryAt<T>(ADMIN_DATABASE_URL, sql, params);
 }
 
 let template: Promise<string> | undefined;
@@ -41,15 +50,7 @@ function templateDatabase(): Promise<string> {
     // For experiments with the schema (an index less, a fillfactor): SQL run on the template
     // after the migrations, so every database of the run has it (BENCHMARKS.md, "Profiling").
     const extra = process.env.BENCH_TEMPLATE_SQL;
-    if (extra) {
-      const client = new pg.Client({ connectionString: databaseUrl(name) });
-      await client.connect();
-      try {
-        await client.query(extra);
-      } finally {
-        await client.end();
-      }
-    }
+    if (extra) await queryAt(databaseUrl(name), extra);
     return name;
   })();
   return template;

@@ -26,6 +26,9 @@ export function perJob(cpu: CpuUse, jobs: number): Record<string, number> {
 /** The API's largest batch: a bigger warm-up goes as several. */
 const MAX_BATCH = 10_000;
 
+/** How long a warm-up of `jobs` may take before the run is given up (10 jobs/s at the least). */
+export const warmTimeoutMs = (jobs: number) => Math.max(120_000, jobs * 100);
+
 /** Warm-up batches first (JIT, pools, connections), then the measured one. */
 export async function qforgeThroughput(
   q: Qforge,
@@ -40,7 +43,7 @@ export async function qforgeThroughput(
   }
   let warmEnd = w0;
   for (const id of warm) {
-    const e = await waitBatch(q, id, Math.max(120_000, warmJobs * 100));
+    const e = await waitBatch(q, id, warmTimeoutMs(warmJobs));
     warmEnd = Math.max(warmEnd, e.lastEndedAt);
   }
   const items = benchItems(jobs, stem);
