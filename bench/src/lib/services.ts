@@ -46,11 +46,17 @@ function templateDatabase(): Promise<string> {
   template ??= (async () => {
     const name = uniqueName("qforge_bench_tpl");
     await adminQuery(`CREATE DATABASE ${name}`);
-    await migrate(databaseUrl(name));
-    // For experiments with the schema (an index less, a fillfactor): SQL run on the template
-    // after the migrations, so every database of the run has it (BENCHMARKS.md, "Profiling").
-    const extra = process.env.BENCH_TEMPLATE_SQL;
-    if (extra) await queryAt(databaseUrl(name), extra);
+    try {
+      await migrate(databaseUrl(name));
+      // For experiments with the schema (an index less, a fillfactor): SQL run on the template
+      // after the migrations, so every database of the run has it (BENCHMARKS.md, "Profiling").
+      const extra = process.env.BENCH_TEMPLATE_SQL;
+      if (extra) await queryAt(databaseUrl(name), extra);
+    } catch (error) {
+      // A template that failed is no one's to drop later (dropTemplate gets the rejection).
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      throw error;
+    }
     return name;
   })();
   return template;
