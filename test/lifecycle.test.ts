@@ -300,6 +300,23 @@ test("concurrent starts and ends share statements, and each job gets its own ans
   ]);
 });
 
+test("starts and ends made in the same turn of the event loop go as one statement each", async () => {
+  const { jobIds } = await newBatch(12);
+  const before = transitionGroupStats(db);
+  // Issued together, as a worker's jobs whose I/O completed in one turn are: none goes alone.
+  const started = await Promise.all(jobIds.map((j) => markJobActive(db, j)));
+  expect(started.every((r) => r?.status === "active")).toBe(true);
+  const ended = await Promise.all(
+    jobIds.map((j) =>
+      completeJob(db, j, [question(`Turn ${j}?`)], undefined, { owesNoWebhook: { request } }),
+    ),
+  );
+  expect(ended.filter((r) => r?.batchEnded)).toHaveLength(1);
+  const after = transitionGroupStats(db);
+  expect(after.starts.statements - before.starts.statements).toBe(1);
+  expect(after.completions.statements - before.completions.statements).toBe(1);
+});
+
 test("one job's bad data fails only that job, not the others of its statement", async () => {
   const { id, jobIds } = await newBatch(12);
   await Promise.all(jobIds.map((j) => markJobActive(db, j)));
