@@ -26,8 +26,8 @@ export function perJob(cpu: CpuUse, jobs: number): Record<string, number> {
 /** The API's largest batch: a bigger warm-up goes as several. */
 const MAX_BATCH = 10_000;
 
-/** How long a warm-up of `jobs` may take before the run is given up (10 jobs/s at the least). */
-export const warmTimeoutMs = (jobs: number) => Math.max(120_000, jobs * 100);
+/** How long a run of `jobs`, warm-up or measured, may take before it is given up (≥ 10 jobs/s). */
+export const runTimeoutMs = (jobs: number) => Math.max(120_000, jobs * 100);
 
 /** Warm-up batches first (JIT, pools, connections), then the measured one. */
 export async function qforgeThroughput(
@@ -43,7 +43,7 @@ export async function qforgeThroughput(
   }
   let warmEnd = w0;
   for (const id of warm) {
-    const e = await waitBatch(q, id, warmTimeoutMs(warmJobs));
+    const e = await waitBatch(q, id, runTimeoutMs(warmJobs));
     warmEnd = Math.max(warmEnd, e.lastEndedAt);
   }
   const items = benchItems(jobs, stem);
@@ -51,7 +51,7 @@ export async function qforgeThroughput(
   await sampler.ready;
   const t0 = Date.now();
   const id = await submitBatch(q, items);
-  const end = await waitBatch(q, id, Math.max(120_000, jobs * 100));
+  const end = await waitBatch(q, id, runTimeoutMs(jobs));
   const cpu = await sampler.stop();
   if (end.completed !== jobs) {
     throw new Error(

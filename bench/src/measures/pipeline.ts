@@ -16,7 +16,7 @@ import {
   uniquePrefix,
 } from "../lib/services.ts";
 import { round } from "../lib/stats.ts";
-import { perJob, qforgeThroughput, warmTimeoutMs, type Throughput } from "../lib/throughput.ts";
+import { perJob, qforgeThroughput, runTimeoutMs, type Throughput } from "../lib/throughput.ts";
 import { postgresPids } from "../lib/qforge.ts";
 
 export const pipeline: Measure = {
@@ -139,7 +139,7 @@ async function minimalThroughput(
     await until(
       "the minimal warm-up",
       async () => (await rows()) >= warm,
-      warmTimeoutMs(warm),
+      runTimeoutMs(warm),
       50,
       () => ensureAlive(w),
     );
@@ -158,7 +158,7 @@ async function minimalThroughput(
     await until(
       "the minimal run",
       async () => (await rows()) >= warm + n,
-      Math.max(120_000, n * 100),
+      runTimeoutMs(n),
       50,
       () => ensureAlive(w),
     );
