@@ -207,6 +207,51 @@ describe("keys that throttle, hang or are revoked", () => {
   }, 90_000);
 });
 
+describe("a key fails a job while the only other key is throttled", () => {
+  const K = {
+    broken: "gsk_fake_orch_broken_00000000000000",
+    paused: "gsk_fake_orch_paused_00000000000000",
+  };
+  let groq: FakeProvider;
+  let c: Cluster;
+  beforeAll(async () => {
+    groq = await startFakeProvider();
+    groq.setKeyDefault(K.broken, { kind: "status", status: 500 });
+    // Its first call answers 429 (retry after 2 s), then questions.
+    groq.script(K.paused, { kind: "status", status: 429, headers: { "retry-after": "2" } });
+    c = await cluster(
+      {
+        GROQ_API_KEYS: [K.broken, K.paused].join(","),
+        GROQ_BASE_URL: groq.url,
+        GROQ_RPM: "100000",
+        GROQ_TPM: "100000000",
+        WORKER_CONCURRENCY: "1",
+        BREAKER_FAILURE_THRESHOLD: "100",
+      },
+      1,
+    );
+  });
+  afterAll(async () => {
+    await c?.close();
+    await groq?.close();
+  });
+
+  test("the job waits for the throttled key, spending no attempt, and completes", async () => {
+    // Whichever key it draws first, the job meets both failures in its first attempt: the 500
+    // puts the broken key out of this job, the 429 pauses the other for 2 s.
+    const batch = await runBatch(c.sys, 1, "Waits For Its Key", 30_000);
+    expect(batch.counts).toMatchObject({ completed: 1, failed: 0 });
+    const [job] = await c.sys.db.job.findMany({ where: { batchId: batch.id } });
+    expect(job).toMatchObject({ status: "completed", attempts: 1 });
+    const paused = groq.calls.filter((x) => x.key === K.paused);
+    expect(paused.map((x) => x.behaviour.kind)).toEqual(["status", "questions"]);
+    // The answer came after the pause, not before it.
+    expect(paused[1]!.at - paused[0]!.at).toBeGreaterThanOrEqual(1900);
+    const questions = await c.sys.db.question.findMany({ where: { jobId: job!.id } });
+    expect(questions.map((q) => q.provider)).toEqual(["groq", "groq"]);
+  }, 60_000);
+});
+
 describe("one provider, every key rate-limited", () => {
   const K = ["gsk_fake_orch_slow_0000000000000000", "gsk_fake_orch_fast_0000000000000000"];
   let groq: FakeProvider;

@@ -65,6 +65,8 @@ export class OrchestratedRouter implements ChatRouter {
   /** Whether the prepared call's request was counted already (with the job's start). */
   private preparedCounted = false;
   private lastError: ProviderError | undefined;
+  /** Whether every call that failed for this job failed for its key's sake, not the job's. */
+  private keyFaultsOnly = true;
   /**
    * The outcomes of calls made, not yet in ai_provider_usage: they go in with the job's end
    * (`takeUsage`), or on their own (`flushUsage`) when the job ends otherwise.
@@ -170,8 +172,12 @@ export class OrchestratedRouter implements ChatRouter {
           exclude: this.failedKeys,
         });
         if (!res.ok) {
-          // Keys failed this job and the rest cannot take it now: the provider failed it.
-          if (this.failedKeys.size > 0 && this.lastError) throw this.lastError;
+          // Keys failed this job and the rest cannot take it now: the provider failed it,
+          // unless the failures were the keys' own (down, hanging, revoked: nothing about this
+          // job) and another key is only throttled briefly. Then the job waits for that key,
+          // spending no attempt, as it would have had it drawn that key first.
+          if (this.failedKeys.size > 0 && this.lastError && !this.waitsForThrottled(res.blocks))
+            throw this.lastError;
           throw new CapacityWait(this.provider, res.waitMs, res.blocks);
         }
         lease = res.lease;
@@ -220,10 +226,17 @@ export class OrchestratedRouter implements ChatRouter {
         if (err.kind === "aborted") throw err;
         // A rate-limited key is paused for everyone; the others are fair game.
         if (outcome !== "rate") this.failedKeys.add(lease.keyId);
+        if (err.kind === "bad_request" || err.kind === "invalid_output") this.keyFaultsOnly = false;
         this.lastError = err;
       }
     }
     throw this.lastError!;
+  }
+
+  /** Waiting for a throttled key (a per-minute limit, a retry-after) serves this job better than
+   * failing it on this provider: another provider takes it if it can now (see waitOrMove). */
+  private waitsForThrottled(blocks: readonly KeyBlock[]): boolean {
+    return this.keyFaultsOnly && blocks.some((b) => b.kind === "throttled");
   }
 
   async report(answer: RoutedAnswer, usable: boolean): Promise<void> {
