@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { pinoHttp } from "pino-http";
 import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
-import type { Logger } from "@qforge/logger";
+import { lazyChildren, type Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
 import { ADMIN_BASE_PATH, basicAuth, bullBoardRouter } from "./admin.ts";
 import { bearerAuth } from "./auth.ts";
@@ -122,7 +122,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(
     pinoHttp({
-      logger,
+      // Its per-request child loggers are made only for lines that will be written.
+      logger: lazyChildren(logger),
       genReqId: (req, res) => {
         const given = req.headers["x-request-id"];
         const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
