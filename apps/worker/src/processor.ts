@@ -34,7 +34,8 @@ import {
   GenerateJobData,
   generateJobOptions,
   jobLocationKey,
-  PRIORITY,
+  isLoneJob,
+  loneJobToHeadWhenDue,
   publishChange,
 } from "@qforge/queues";
 import { ENDED_JOB_STATUSES, type GenerateRequest, type JobErrorCode } from "@qforge/schemas";
@@ -116,19 +117,21 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     const id = bullJobId(data.jobId, hop, { id: job.id ?? "", timestamp: job.timestamp });
     const queue = queues.get(to);
     if (!queue) throw new Error(`no queue for ${to}`);
-    await queue.add(
+    const lone = isLoneJob(job.opts);
+    const added = await queue.add(
       GENERATE_JOB,
       { ...data, hop },
       {
         ...generateJobOptions({
           jobId: id,
-          lone: job.opts.priority === PRIORITY.lone,
+          lone,
           attempts: config.jobAttempts,
           backoffMs: config.jobBackoffMs,
         }),
         ...(delayMs > 0 ? { delay: delayMs } : {}),
       },
     );
+    if (lone && delayMs > 0) loneJobToHeadWhenDue(added, delayMs);
     await publisher.hset(jobLocationKey(config.queuePrefix), data.jobId, `${to}/${id}`);
   };
 
