@@ -174,8 +174,8 @@ export class OrchestratedRouter implements ChatRouter {
         if (!res.ok) {
           // Keys failed this job and the rest cannot take it now: the provider failed it,
           // unless the failures were the keys' own (down, hanging, revoked: nothing about this
-          // job) and another key is only throttled briefly. Then the job waits for that key,
-          // spending no attempt, as it would have had it drawn that key first.
+          // job) and another key is only throttled (a per-minute limit, a retry-after). Then the
+          // job waits for that key, spending no attempt, as if it had drawn that key first.
           if (this.failedKeys.size > 0 && this.lastError && !this.waitsForThrottled(res.blocks))
             throw this.lastError;
           throw new CapacityWait(this.provider, res.waitMs, res.blocks);
@@ -233,8 +233,10 @@ export class OrchestratedRouter implements ChatRouter {
     throw this.lastError!;
   }
 
-  /** Waiting for a throttled key (a per-minute limit, a retry-after) serves this job better than
-   * failing it on this provider: another provider takes it if it can now (see waitOrMove). */
+  /**
+   * Waiting for a throttled key serves this job better than failing it on this provider:
+   * another provider takes it meanwhile if one can now (see the processor's waitOrMove).
+   */
   private waitsForThrottled(blocks: readonly KeyBlock[]): boolean {
     return this.keyFaultsOnly && blocks.some((b) => b.kind === "throttled");
   }
