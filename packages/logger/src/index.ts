@@ -84,12 +84,12 @@ export function lazyChild(parent: Logger, bindings: pino.Bindings): Logger {
  * child made with options (serializers) is made at once, and its own children lazily in turn.
  */
 export function lazyChildren(logger: Logger): Logger {
+  // Made once: pino-http asks for `child` on every request.
+  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) =>
+    options ? lazyChildren(logger.child(bindings, options)) : lazyChild(logger, bindings);
   return new Proxy(logger, {
     get(target, prop) {
-      if (prop === "child") {
-        return (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) =>
-          options ? lazyChildren(target.child(bindings, options)) : lazyChild(target, bindings);
-      }
+      if (prop === "child") return child;
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
