@@ -1,12 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import express, { type RequestHandler } from "express";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { pinoHttp } from "pino-http";
 import type { Config } from "@qforge/config";
 import type { Database } from "@qforge/database";
-import { lazyChildren, type Logger } from "@qforge/logger";
+import type { Logger } from "@qforge/logger";
 import type { ChangeListener } from "@qforge/queues";
 import { ADMIN_BASE_PATH, basicAuth, bullBoardRouter } from "./admin.ts";
 import { bearerAuth } from "./auth.ts";
@@ -14,6 +12,7 @@ import { idempotency } from "./idempotency.ts";
 import { createMetrics, type MetricsModule } from "./metrics.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
+import { requestLog } from "./request-log.ts";
 import { errorHandler, HttpProblem, sendProblem, unavailable } from "./problem.ts";
 import { createControl } from "./control.ts";
 import { controlRouter } from "./routes/control.ts";
@@ -48,8 +47,6 @@ export interface AppDeps {
   /** Extra /metrics modules (see metrics.ts). */
   metricsModules?: readonly MetricsModule[];
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -120,28 +117,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.use(
-    pinoHttp({
-      // Its per-request child loggers are made only for lines that will be written.
-      logger: lazyChildren(logger),
-      genReqId: (req, res) => {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader("x-request-id", id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
-      // Bodies are never logged: they hold what clients asked for.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-      },
-    }),
-  );
+  app.use(requestLog(logger));
 
   // --- operator surface: metrics, OpenAPI, Bull Board (public or basic auth; no rate limit) ---
   const queues = deps.queues ?? [];

@@ -76,22 +76,3 @@ export function lazyChild(parent: Logger, bindings: pino.Bindings): Logger {
     },
   });
 }
-
-/**
- * `logger`, whose children are made lazily (see lazyChild). For pino-http, which makes a child
- * per request, its bindings serialized and redacted up front, whether or not a line will be
- * written: in a profile of the reads bench at LOG_LEVEL=warn, about 4 % of the API's CPU. A
- * child made with options (serializers) is made at once, and its own children lazily in turn.
- */
-export function lazyChildren(logger: Logger): Logger {
-  // Made once: pino-http asks for `child` on every request.
-  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) =>
-    options ? lazyChildren(logger.child(bindings, options)) : lazyChild(logger, bindings);
-  return new Proxy(logger, {
-    get(target, prop) {
-      if (prop === "child") return child;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}

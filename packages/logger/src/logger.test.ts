@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { expect, test } from "vitest";
-import { createLogger, lazyChild, lazyChildren, registerSecrets } from "./index.ts";
+import { createLogger, lazyChild, registerSecrets } from "./index.ts";
 
 function capture() {
   const lines: string[] = [];
@@ -69,30 +69,4 @@ test("a lazy child logs with its bindings, and is made only when a line is writt
     { jobId: "j-1", msg: "again", level: "warn" },
   ]);
   expect(log.isLevelEnabled("debug")).toBe(false);
-});
-
-test("lazyChildren: per-request children serialize their bindings only for a line written", () => {
-  const { lines, logger } = capture();
-  let serialized = 0;
-  // As pino-http does: one child with its serializers, then one per request with the request.
-  const http = lazyChildren(logger).child(
-    {},
-    {
-      serializers: {
-        req: (r: { url: string }) => {
-          serialized++;
-          return { url: r.url };
-        },
-      },
-    },
-  );
-  const quiet = http.child({ req: { url: "/quiet", secret: "x" } });
-  quiet.debug("below the level");
-  expect(serialized).toBe(0);
-  const loud = http.child({ req: { url: "/loud", secret: "x" } });
-  loud.warn({ res: { statusCode: 404 } }, "request completed");
-  expect(serialized).toBe(1);
-  expect(lines.map((l) => JSON.parse(l))).toEqual([
-    expect.objectContaining({ req: { url: "/loud" }, res: { statusCode: 404 }, level: "warn" }),
-  ]);
 });
