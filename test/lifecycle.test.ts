@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
   cancelBatch,
+  chargeCancelledJob,
   completeJob,
   createBatch,
   createLoneJob,
@@ -203,6 +204,84 @@ test("a job that owes no webhook ends in one statement: questions and key usage 
     status: "completed",
     counts: { total: 3, queued: 0, active: 0, completed: 3 },
     usage: { provider_calls: 2, prompt_tokens: 5, completion_tokens: 7 },
+  });
+});
+
+test("a start written with the end: queued → completed, started_at and attempts set", async () => {
+  const { id, jobIds } = await newBatch(2);
+  const [quick, late] = jobIds as [string, string];
+  const usage = { providerCalls: 1, promptTokens: 2, completionTokens: 3 };
+  const at = new Date(Date.now() - 40);
+  const done = await completeJob(db, quick, [question("Quick one?")], usage, {
+    owesNoWebhook: { request },
+    started: { at, attempt: 2 },
+  });
+  expect(done).toMatchObject({ prevStatus: "queued", status: "completed" });
+  const row = await db.job.findUniqueOrThrow({ where: { id: quick } });
+  expect(row).toMatchObject({ status: "completed", attempts: 2, providerCalls: 1 });
+  expect(row.startedAt?.getTime()).toBe(at.getTime());
+  expect(row.startedAt!.getTime()).toBeLessThanOrEqual(row.completedAt!.getTime());
+  // A worker clock ahead of Postgres's cannot put the start after the end.
+  await completeJob(db, late, [question("Late one?")], usage, {
+    owesNoWebhook: { request },
+    started: { at: new Date(Date.now() + 3_600_000), attempt: 1 },
+  });
+  const lateRow = await db.job.findUniqueOrThrow({ where: { id: late } });
+  expect(lateRow.startedAt!.getTime()).toBeLessThanOrEqual(lateRow.completedAt!.getTime());
+  expect((await getBatch(db, "t", id))?.counts).toMatchObject({
+    queued: 0,
+    active: 0,
+    completed: 2,
+  });
+  // Only a job that owes no webhook ends that way (the others' events need the transaction).
+  await expect(
+    completeJob(db, newId(), [], usage, { started: { at, attempt: 1 } }),
+  ).rejects.toThrow(/owing no webhook/);
+});
+
+test("a job cancelled while its first call ran is charged for it; nothing else changes", async () => {
+  const { id, jobIds } = await newBatch(2);
+  const [cancelled, completed] = jobIds as [string, string];
+  await markJobActive(db, completed);
+  await completeJob(db, completed, [question("Kept?")], {
+    providerCalls: 1,
+    promptTokens: 1,
+    completionTokens: 1,
+  });
+  expect((await cancelBatch(db, "t", id)).outcome).toBe("cancelled");
+  const before = await db.job.findUniqueOrThrow({ where: { id: cancelled } });
+  const usage = { providerCalls: 1, promptTokens: 5, completionTokens: 7 };
+  // The answer is discarded: the end finds the job cancelled and writes nothing.
+  expect(
+    await completeJob(db, cancelled, [question("Discarded?")], usage, {
+      owesNoWebhook: { request },
+      started: { at: new Date(), attempt: 1 },
+    }),
+  ).toBeNull();
+  expect(await chargeCancelledJob(db, cancelled, usage)).toMatchObject({
+    prevStatus: "cancelled",
+    status: "cancelled",
+  });
+  const after = await db.job.findUniqueOrThrow({ where: { id: cancelled } });
+  expect(after).toMatchObject({
+    status: "cancelled",
+    providerCalls: 1,
+    promptTokens: 5,
+    completionTokens: 7,
+    completedAt: before.completedAt,
+    startedAt: null,
+  });
+  expect(await db.question.count({ where: { jobId: cancelled } })).toBe(0);
+  const batch = await getBatch(db, "t", id);
+  expect(batch).toMatchObject({
+    status: "cancelled",
+    counts: { total: 2, queued: 0, active: 0, completed: 1, cancelled: 1 },
+    usage: { provider_calls: 2, prompt_tokens: 6, completion_tokens: 8 },
+  });
+  // A job that is not cancelled is not charged this way.
+  expect(await chargeCancelledJob(db, completed, usage)).toBeNull();
+  expect(await db.job.findUniqueOrThrow({ where: { id: completed } })).toMatchObject({
+    providerCalls: 1,
   });
 });
 

@@ -18,13 +18,15 @@ import {
   GENERATE_JOB,
   generateJobOptions,
   PROVIDER_QUEUES,
+  markCancelled,
   publishBatchChange,
   WEBHOOKS_QUEUE,
 } from "@qforge/queues";
 
 // Cancel and retry: the record changes in Postgres first (packages/database/src/control.ts);
-// Redis follows. Removing a cancelled job's queue entry is only a saving: a job that is picked up
-// anyway finds its row cancelled and does nothing.
+// Redis follows: the cancel is marked there (the mark that workers check before a job's first
+// call), then the cancelled jobs' queue entries are removed, which is only a saving: a job that
+// is picked up anyway finds the mark, or its row cancelled, and makes no call.
 
 const CHUNK = 500;
 
@@ -40,7 +42,7 @@ export function createControl(
   queueFor: () => Queue,
   queueNamed: (name: string) => Queue,
   logger: Logger,
-  /** For change events (optional: a control without it just does not publish). */
+  /** For change events and cancel marks (optional: a control without it does neither). */
   publisher?: Redis,
 ): Control {
   /** Removes these jobs' entries from every provider queue (an active one stays: it is locked). */
@@ -75,6 +77,18 @@ export function createControl(
     );
   };
 
+  /**
+   * Workers ask Redis, not Postgres, whether a job may make its first call (see the processor's
+   * deferred start): the mark follows the commit. Best effort: without it, a job picked up
+   * anyway makes that one call, and its end finds the row cancelled and keeps nothing.
+   */
+  const markInRedis = async (ids: readonly string[]) => {
+    if (!publisher) return;
+    await markCancelled(publisher, config.queuePrefix, ids).catch((err: unknown) =>
+      logger.warn({ err }, "could not mark the cancel in Redis"),
+    );
+  };
+
   const removeInBackground = (jobIds: readonly string[]) => {
     if (jobIds.length === 0) return;
     removeEntries(jobIds).catch((err: unknown) =>
@@ -86,6 +100,7 @@ export function createControl(
     async cancelBatch(tenantId, batchId) {
       const result = await cancelBatch(db, tenantId, batchId);
       if (result.outcome === "cancelled") {
+        await markInRedis([batchId]);
         await enqueueDeliveries(result.webhookDeliveries);
         removeInBackground(result.cancelledJobIds);
         changed(batchId, "cancelled");
@@ -96,6 +111,7 @@ export function createControl(
     async cancelJob(tenantId, jobId) {
       const result = await cancelQueuedJob(db, tenantId, jobId);
       if (result.outcome === "cancelled" && result.changed) {
+        await markInRedis([jobId]);
         await enqueueDeliveries(result.webhookDeliveries);
         removeInBackground([jobId]);
       }

@@ -51,7 +51,12 @@ export function createSubmitter(
         ...(body.webhook_url ? { webhookUrl: body.webhook_url } : {}),
       });
       try {
-        const snapshot = { tenantId, request: job.request, webhooks: Boolean(body.webhook_url) };
+        const snapshot = {
+          tenantId,
+          request: job.request,
+          webhooks: Boolean(body.webhook_url),
+          batchId: null,
+        };
         await queueFor().add(GENERATE_JOB, { jobId: id, snapshot }, options(id, true));
       } catch (error) {
         await deleteSubmission(db, { jobId: id }).catch(() => {});
@@ -78,7 +83,12 @@ export function createSubmitter(
               name: GENERATE_JOB,
               data: {
                 jobId: j.id,
-                snapshot: { tenantId, request: j.request, webhooks: Boolean(body.webhook_url) },
+                snapshot: {
+                  tenantId,
+                  request: j.request,
+                  webhooks: Boolean(body.webhook_url),
+                  batchId: id,
+                },
               },
               opts: options(j.id, false),
             })),

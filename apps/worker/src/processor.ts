@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "@qforge/config";
 import { GenerationCache, type CachedQuestion } from "@qforge/cache";
 import {
+  chargeCancelledJob,
   completeJob,
   failJob,
   findReusableQuestions,
@@ -29,6 +30,7 @@ import { lazyChild, type Logger } from "@qforge/logger";
 import type { Orchestrator } from "@qforge/orchestrator";
 import { isProviderError, type ProviderName } from "@qforge/providers";
 import {
+  anyCancelled,
   bullJobId,
   GENERATE_JOB,
   GenerateJobData,
@@ -68,6 +70,12 @@ const MOVE_AFTER_MS = 2000;
 const MAX_PAUSE_MS = 10_000;
 /** Moves for capacity per job before it just waits where it is (no ping-pong). */
 const MAX_CAPACITY_HOPS = 20;
+
+/**
+ * A job's first call may go ahead of its start (see "Deferred start" below); the start is written
+ * once the call has taken this long. A call that ends sooner has its start written with its end.
+ */
+const START_AFTER_MS = 50;
 
 const NO_USAGE: UsageDelta = { providerCalls: 0, promptTokens: 0, completionTokens: 0 };
 
@@ -224,12 +232,15 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       usage: UsageDelta,
       fromCache: boolean,
       calls?: { router: OrchestratedRouter; estimate: number },
+      /** The start, when it is written with the end (see "Deferred start"). */
+      started?: { at: Date; attempt: number },
     ) => {
       const router = calls?.router;
       const keyUsage = router?.takeUsage() ?? [];
       const done = await completeJob(db, jobId, questions, usage, {
         ...(owesNoWebhook ? { owesNoWebhook } : {}),
         keyUsage,
+        ...(started ? { started } : {}),
       }).catch((error: unknown) => {
         router?.giveBackUsage(keyUsage);
         throw error;
@@ -254,6 +265,17 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
             : undefined,
         ]),
       );
+      if (!done && started) {
+        // Cancelled (or ended by another run) while its call was in flight, before its start
+        // was written: it keeps no questions, and a cancelled one pays for the call.
+        await chargeCancelledJob(db, jobId, usage);
+        log.info(
+          { calls: usage.providerCalls },
+          "job ended while its first call ran; answer discarded",
+        );
+        return;
+      }
+      if (!log.isLevelEnabled("info")) return;
       const sources = countBy(questions.map((q) => q.source));
       log.info(
         { questions: questions.length, calls: usage.providerCalls, sources },
@@ -332,29 +354,88 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       throw error;
     }
 
-    // The first call's request is counted as the job starts, in the same statement.
-    const started = await markJobActive(
-      db,
-      jobId,
-      data.attemptBase + data.attempt,
-      router.preparedCall(),
-    ).catch(async (error: unknown) => {
-      await router.release().catch(() => {});
-      throw error;
-    });
-    if (!started || started.status !== "active") {
-      // cancel: a job of a cancelled batch is cancelled here instead of started.
-      await router.release();
-      await publish(jobId, "cancelled", started);
-      log.info("job already ended, cancelled or gone; nothing to do");
-      return;
+    /**
+     * queued → active, with `firstCall`'s request counted in the same statement. A job that may
+     * not run (its batch was cancelled, it ended) is cancelled or left alone instead.
+     */
+    const writeStart = async (firstCall: ReturnType<OrchestratedRouter["preparedCall"]>) => {
+      const started = await markJobActive(db, jobId, data.attemptBase + data.attempt, firstCall);
+      await publish(jobId, started?.status === "active" ? "active" : "cancelled", started);
+      return started;
+    };
+    let startWritten: Promise<TransitionResult | null> | undefined;
+
+    // Deferred start. A job's start is a statement of its own, and on a fast provider about a
+    // third of the Postgres work of a job. Its checks do not need Postgres on a first delivery:
+    // a cancel is marked in Redis (`anyCancelled`, one key lookup), and a job that ended already
+    // comes back only as a redelivery, which starts the old way. So the first call goes out now,
+    // and the start is written after START_AFTER_MS (counting that call's request, as a start
+    // does), or with the end when the call is quicker: such a job is `queued` until it completes.
+    // The cancel mark is best effort: a job picked up between a cancel's commit and its mark
+    // makes its one call, keeps nothing, and is charged for it.
+    const batchId = data.snapshot?.batchId;
+    const firstDelivery = (job.attemptsStarted ?? 0) <= 1 && !job.stalledCounter;
+    let deferred: { at: Date; timer: NodeJS.Timeout } | undefined;
+    let ensureStarted: () => Promise<TransitionResult | null>;
+    if (
+      owesNoWebhook &&
+      batchId !== undefined &&
+      firstDelivery &&
+      !(await anyCancelled(publisher, config.queuePrefix, [batchId, jobId]).catch(() => true))
+    ) {
+      const firstCall = router.preparedCall();
+      // Once the first call has ended without a start, its request goes with the job's end.
+      let countedAtEnd = false;
+      ensureStarted = () => (startWritten ??= writeStart(countedAtEnd ? undefined : firstCall));
+      const timer = setTimeout(() => void ensureStarted().catch(() => {}), START_AFTER_MS);
+      deferred = { at: new Date(), timer };
+      router.countPreparedWith(async () => {
+        if (!startWritten) {
+          countedAtEnd = true;
+          clearTimeout(timer);
+          return false;
+        }
+        return (await startWritten)?.status === "active";
+      });
+    } else {
+      ensureStarted = () =>
+        (startWritten ??= writeStart(router.preparedCall()).then((started) => {
+          if (started?.status === "active") router.countedPrepared();
+          return started;
+        }));
+      const started = await ensureStarted().catch(async (error: unknown) => {
+        await router.release().catch(() => {});
+        throw error;
+      });
+      if (started?.status !== "active") {
+        await router.release();
+        log.info("job already ended, cancelled or gone; nothing to do");
+        return;
+      }
     }
-    router.countedPrepared();
-    await publish(jobId, "active", started);
+
+    /**
+     * The start is on record before what follows from the attempt (a deferred one is written
+     * now); false when the job was cancelled meanwhile, which is then charged for its calls
+     * (once: the answer is kept).
+     */
+    let startOutcome: Promise<boolean> | undefined;
+    const startedOrCharged = () =>
+      (startOutcome ??= (async () => {
+        if (deferred) clearTimeout(deferred.timer);
+        if ((await ensureStarted())?.status === "active") return true;
+        await chargeCancelledJob(db, jobId, router.usage);
+        log.info(
+          { calls: router.usage.providerCalls },
+          "job ended while its first call ran; answer discarded",
+        );
+        return false;
+      })());
 
     try {
-      return await attempt(started.request);
+      return await attempt(request);
     } finally {
+      if (deferred) clearTimeout(deferred.timer);
       // Whatever way the attempt ended, its calls are settled and their outcomes recorded.
       await Promise.all([
         router
@@ -375,12 +456,22 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
           progress: kept,
           questionsPerCall: config.questionsPerCall,
           // cancel: no further call once the job's batch is cancelled (the call in flight ends).
-          shouldContinue: () => jobMayContinue(db, jobId),
+          shouldContinue: async () =>
+            (await startedOrCharged()) && (await jobMayContinue(db, jobId)),
         });
+        if (deferred && !startWritten) {
+          // Quicker than START_AFTER_MS: the start goes with the end, in one statement.
+          clearTimeout(deferred.timer);
+          const started = { at: deferred.at, attempt: data.attemptBase + data.attempt };
+          await finish(questions.map(toInput), router.usage, false, { router, estimate }, started);
+          return;
+        }
+        if (!(await startedOrCharged())) return;
         await finish(questions.map(toInput), router.usage, false, { router, estimate });
       } catch (error) {
         // Not the job's fault: left to the worker to delay without spending an attempt.
         if (isStoreUnavailable(error)) throw error;
+        if (!(await startedOrCharged())) return;
         // cancel: stopped between calls; it ends cancelled, keeping no questions.
         if (isGenerationCancelled(error)) {
           await publish(jobId, "cancelled", await markJobCancelled(db, jobId, router.usage));

@@ -64,6 +64,8 @@ export class OrchestratedRouter implements ChatRouter {
   private prepared: Lease | undefined;
   /** Whether the prepared call's request was counted already (with the job's start). */
   private preparedCounted = false;
+  /** Says, once the prepared call has ended, whether its request was counted elsewhere. */
+  private preparedCount: (() => Promise<boolean>) | undefined;
   private lastError: ProviderError | undefined;
   /** Whether every call that failed for this job failed for its key's sake, not the job's. */
   private keyFaultsOnly = true;
@@ -107,6 +109,15 @@ export class OrchestratedRouter implements ChatRouter {
   /** The prepared call's request was counted (see `preparedCall`). */
   countedPrepared(): void {
     this.preparedCounted = this.prepared !== undefined;
+  }
+
+  /**
+   * The prepared call goes ahead of the job's start (the processor's deferred start): it is not
+   * counted as it starts; when it has ended, `counted` says whether the start counted it
+   * meanwhile. If not, its outcome carries the request into the job's end.
+   */
+  countPreparedWith(counted: () => Promise<boolean>): void {
+    this.preparedCount = counted;
   }
 
   /**
@@ -162,8 +173,10 @@ export class OrchestratedRouter implements ChatRouter {
     for (let tries = 0; tries < maxTries; tries++) {
       let lease = this.prepared;
       const precounted = lease !== undefined && this.preparedCounted;
+      const countLater = lease !== undefined ? this.preparedCount : undefined;
       this.prepared = undefined;
       this.preparedCounted = false;
+      this.preparedCount = undefined;
       // A key held ahead for this queue serves a further call too (after a failure, say).
       lease ??= this.shelf?.take(this.failedKeys);
       if (!lease) {
@@ -186,17 +199,22 @@ export class OrchestratedRouter implements ChatRouter {
       // The request is counted in Postgres as it starts, alongside the call (no added latency),
       // so a call in flight when this worker dies still shows in ai_provider_usage. Its outcome
       // is added after; if this first write failed, the second counts the request instead.
+      // A deferred count is asked for once the call has ended (below).
+      let resolveLater: ((counted: Promise<boolean>) => void) | undefined;
       const counted = precounted
         ? Promise.resolve(true)
-        : recordProviderRequest(this.db, {
-            provider: this.provider,
-            keyId: lease.keyId,
-          }).then(
-            () => true,
-            () => false,
-          );
+        : countLater
+          ? new Promise<boolean>((resolve) => (resolveLater = resolve))
+          : recordProviderRequest(this.db, {
+              provider: this.provider,
+              keyId: lease.keyId,
+            }).then(
+              () => true,
+              () => false,
+            );
+      const ended = () => resolveLater?.(countLater!().catch(() => false));
       try {
-        const result = await lease.client.chat(request);
+        const result = await lease.client.chat(request).finally(ended);
         const answer: RoutedAnswer = { ...result, provider: this.provider, keyId: lease.keyId };
         this.leases.set(answer, { lease, counted });
         return answer;

@@ -338,7 +338,16 @@ export async function completeJob(
   jobId: string,
   questions: readonly QuestionInput[],
   usage: UsageDelta = NO_USAGE,
-  opts: { owesNoWebhook?: { request: GenerateRequest }; keyUsage?: readonly KeyUsage[] } = {},
+  opts: {
+    owesNoWebhook?: { request: GenerateRequest };
+    keyUsage?: readonly KeyUsage[];
+    /**
+     * The job's start, written with its end instead of before it (only for a job that owes no
+     * webhook): when its attempt began and which attempt it is, as `markJobActive` would have
+     * set them. The job may then still be `queued`.
+     */
+    started?: { at: Date; attempt: number };
+  } = {},
 ): Promise<TransitionResult | null> {
   assertDistinct(jobId, questions);
   const keyUsage = opts.keyUsage ?? [];
@@ -350,8 +359,12 @@ export async function completeJob(
       usage,
       roleKey: normalizeText(opts.owesNoWebhook.request.role),
       keyUsage,
+      startedAt: opts.started?.at.toISOString() ?? null,
+      attempt: opts.started?.attempt ?? null,
     });
   }
+  if (opts.started)
+    throw new Error("a start is written with the end only for a job owing no webhook");
   return sqlTransaction(db, async (tx) => {
     // Usage rows before the job and batch rows (see "Lock order").
     if (keyUsage.length > 0) await tx.query(STATEMENTS.usage, [usageRows(keyUsage)]);
@@ -392,6 +405,9 @@ interface CompleteItem {
   usage: UsageDelta;
   roleKey: string;
   keyUsage: readonly KeyUsage[];
+  /** The start written with the end (see completeJob's `started`), or nulls. */
+  startedAt: string | null;
+  attempt: number | null;
 }
 
 const completions = groupersFor(
@@ -411,6 +427,8 @@ const completions = groupersFor(
               ),
             ),
             usageRows(items.flatMap((i) => i.keyUsage)),
+            items.map((i) => i.startedAt),
+            items.map((i) => i.attempt),
           ]),
           items.map((i) => i.jobId),
           "completed",
@@ -451,6 +469,19 @@ export function markJobCancelled(
   return sqlTransaction(db, async (tx) =>
     withEvents(tx, jobId, await transition(tx, STATEMENTS.cancel, jobId, from, "cancelled", usage)),
   );
+}
+
+/**
+ * Charges a cancelled job (and its batch) for calls it made after it was cancelled: a job whose
+ * first call went ahead of its start (see the worker's processor) and whose batch was cancelled
+ * meanwhile. Nothing else changes; a job in any other state is left alone.
+ */
+export function chargeCancelledJob(
+  db: Database,
+  jobId: string,
+  usage: UsageDelta,
+): Promise<TransitionResult | null> {
+  return transition(sqlOf(db), STATEMENTS.retry, jobId, ["cancelled"], "cancelled", usage);
 }
 
 /**
@@ -643,19 +674,27 @@ const startGroupSql = () => `
  * calls' usage, in one statement. Parameters, one array element per job: $1 ids, $2..$4 usage
  * (calls, prompt and completion tokens), $5 role key; then $6 the questions as JSON rows (with
  * `job_id`), $7 the calls' usage rows, recorded whether or not their jobs were still there (the
- * calls were made). A job that is gone or has ended does not move and writes no question.
+ * calls were made); $8/$9, one element per job again, the start written with the end: when the
+ * attempt began and its number (nulls: the job's start was written before). A job that is gone
+ * or has ended does not move and writes no question.
  */
 const completeGroupSql = () => `
   WITH i AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
-      AS i(id, calls, prompt, completion, role_key)),
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[],
+      $8::timestamptz[], $9::int[])
+      AS i(id, calls, prompt, completion, role_key, started_at, attempt)),
   ${PREV_JOBS},
   j AS (
     UPDATE jobs j SET
       status = 'completed',
       provider_calls = j.provider_calls + i.calls,
       prompt_tokens = j.prompt_tokens + i.prompt,
-      completion_tokens = j.completion_tokens + i.completion
+      completion_tokens = j.completion_tokens + i.completion,
+      -- Never after its end, whatever the worker's clock says.
+      started_at = CASE WHEN i.started_at IS NULL THEN j.started_at
+        ELSE COALESCE(j.started_at, LEAST(i.started_at, now())) END,
+      attempts = CASE WHEN i.attempt IS NULL THEN j.attempts
+        ELSE GREATEST(j.attempts, i.attempt) END
       ${COMPLETED_SET}
     FROM prev JOIN i ON i.id = prev.id
     WHERE j.id = prev.id AND prev.status IN ('queued', 'active')
@@ -713,6 +752,7 @@ const completeGroupSql = () => `
  */
 const STATEMENTS = {
   startGroup: startGroupSql(),
+  /** Also `chargeCancelledJob`: no column of its own. */
   retry: transitionSql("", "", ""),
   complete: transitionSql(COMPLETED_SET, "", ""),
   completeGroup: completeGroupSql(),

@@ -1,4 +1,5 @@
 import type { Job, JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
 import type { GenerateRequest } from "@qforge/schemas";
 import { z } from "zod";
 
@@ -31,6 +32,12 @@ export const JobSnapshot = z.object({
   // Validated when it was submitted; only passed on here.
   request: z.custom<GenerateRequest>((v) => typeof v === "object" && v !== null),
   webhooks: z.boolean(),
+  /**
+   * The job's batch (null for a lone job): whether either was cancelled is asked of Redis before
+   * a call that goes ahead of the job's start (see `cancelledKey`). Absent in entries queued
+   * before it existed: those jobs start before their call, as every job once did.
+   */
+  batchId: z.string().nullable().optional(),
 });
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
@@ -116,4 +123,33 @@ export function generateJobOptions(opts: {
  */
 export function jobLocationKey(prefix: string): string {
   return `${prefix}:jobloc`;
+}
+
+/** How long a cancelled batch or job stays marked in Redis: far longer than any job waits. */
+const CANCELLED_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * A batch or lone job that was cancelled, marked in Redis after Postgres recorded it: a worker
+ * about to make a job's first call before its start is written asks this instead of Postgres.
+ */
+export const cancelledKey = (prefix: string, id: string) => `${prefix}:cancelled:${id}`;
+
+/** Marks batches or jobs as cancelled (their cancel has committed in Postgres). */
+export async function markCancelled(redis: Redis, prefix: string, ids: readonly string[]) {
+  if (ids.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.set(cancelledKey(prefix, id), "1", "EX", CANCELLED_TTL_SECONDS);
+  const results = (await pipeline.exec()) ?? [];
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0];
+}
+
+/** Whether any of these batches or jobs has been marked cancelled. */
+export async function anyCancelled(
+  redis: Redis,
+  prefix: string,
+  ids: readonly (string | null | undefined)[],
+): Promise<boolean> {
+  const keys = ids.filter((id): id is string => Boolean(id)).map((id) => cancelledKey(prefix, id));
+  return keys.length > 0 && (await redis.exists(...keys)) > 0;
 }
