@@ -374,7 +374,8 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     // The cancel mark is best effort: a job picked up between a cancel's commit and its mark
     // makes its one call, keeps nothing, and is charged for it.
     const batchId = data.snapshot?.batchId;
-    const firstDelivery = (job.attemptsStarted ?? 0) <= 1 && !job.stalledCounter;
+    const firstDelivery =
+      (job.attemptsStarted ?? 0) <= 1 && !job.stalledCounter && !job.attemptsMade;
     let deferred: { at: Date; timer: NodeJS.Timeout } | undefined;
     let ensureStarted: () => Promise<TransitionResult | null>;
     if (
