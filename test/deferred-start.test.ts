@@ -102,6 +102,47 @@ test("a slow call: its job shows active while the call runs; the request is coun
   expect((await requestsRecorded()) - requestsBefore).toBe(1);
 });
 
+test("a job of two calls, the first quick: both requests counted once, the job charged for both", async () => {
+  const role = "Deferred Two Calls Role";
+  const requestsBefore = await requestsRecorded();
+  const res = await sys.call("/api/v1/questions/generate?wait=20", {
+    method: "POST",
+    key: KEY,
+    // QUESTIONS_PER_CALL is 5: 8 questions take two calls.
+    body: { role, difficulty: "easy", question_count: 8, fresh: true },
+  });
+  expect(res.body).toMatchObject({ status: "completed", attempts: 1 });
+  expect(res.body.questions).toHaveLength(8);
+  expect(res.body.started_at).not.toBeNull();
+  expect(callsFor(role)).toBe(2);
+  expect((await requestsRecorded()) - requestsBefore).toBe(2);
+  const row = await sys.db.job.findUniqueOrThrow({ where: { id: res.body.id } });
+  expect(row.providerCalls).toBe(2);
+});
+
+test("a first call that fails at once: the job starts then, and every request counts once", async () => {
+  const role = "Deferred Failing Role";
+  const requestsBefore = await requestsRecorded();
+  const failuresBefore = (await sys.db.providerUsage.findMany()).reduce(
+    (n, r) => n + r.failures,
+    0,
+  );
+  fake.script("gsk_fake_deferred_key_0000000000000", { kind: "status", status: 500 });
+  const res = await sys.call("/api/v1/questions/generate?wait=20", {
+    method: "POST",
+    key: KEY,
+    body: { role, difficulty: "medium", question_count: 2, fresh: true },
+  });
+  // The only key failed this attempt; the next attempt (after the backoff) succeeds.
+  expect(res.body).toMatchObject({ status: "completed", attempts: 2 });
+  expect(callsFor(role)).toBe(2);
+  expect((await requestsRecorded()) - requestsBefore).toBe(2);
+  const failures = (await sys.db.providerUsage.findMany()).reduce((n, r) => n + r.failures, 0);
+  expect(failures - failuresBefore).toBe(1);
+  const row = await sys.db.job.findUniqueOrThrow({ where: { id: res.body.id } });
+  expect(row.providerCalls).toBe(2);
+});
+
 test("an entry of a cancelled batch picked up after the cancel makes no call", async () => {
   const role = "Deferred Cancel Role";
   fake.setRoleDefault(role, { kind: "questions", latencyMs: 1000 });

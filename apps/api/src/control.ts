@@ -80,7 +80,8 @@ export function createControl(
   /**
    * Workers ask Redis, not Postgres, whether a job may make its first call (see the processor's
    * deferred start): the mark follows the commit. Best effort: without it, a job picked up
-   * anyway makes that one call, and its end finds the row cancelled and keeps nothing.
+   * anyway makes its call (with the key retries of that call), and its end finds the row
+   * cancelled, keeps nothing and charges the job.
    */
   const markInRedis = async (ids: readonly string[]) => {
     if (!publisher) return;
@@ -110,8 +111,9 @@ export function createControl(
 
     async cancelJob(tenantId, jobId) {
       const result = await cancelQueuedJob(db, tenantId, jobId);
+      // Marked again on a repeat, in case the first mark did not get through.
+      if (result.outcome === "cancelled") await markInRedis([jobId]);
       if (result.outcome === "cancelled" && result.changed) {
-        await markInRedis([jobId]);
         await enqueueDeliveries(result.webhookDeliveries);
         removeInBackground([jobId]);
       }

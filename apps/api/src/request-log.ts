@@ -23,7 +23,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
  * whether or not a line is written. In the reads bench at LOG_LEVEL=warn, the API served 0.51 of
  * the bare route's requests/s with this middleware against 0.44 with pino-http (four runs each).
  * The line keeps pino-http's fields (req.id, method, url; res.statusCode; responseTime) and goes
- * through the same logger, so redaction and the secret scrubber still apply.
+ * through the same logger, so redaction and the secret scrubber still apply. One difference: a
+ * response the client left before it ended (an SSE stream closed by its reader, say) is logged
+ * at its status's level with `aborted: true`, where pino-http made it an error. Errors are
+ * logged by the error handler (problem.ts), with the request's id.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {

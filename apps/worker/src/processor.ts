@@ -366,18 +366,21 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     let startWritten: Promise<TransitionResult | null> | undefined;
 
     // Deferred start. A job's start is a statement of its own, and on a fast provider about a
-    // third of the Postgres work of a job. Its checks do not need Postgres on a first delivery:
-    // a cancel is marked in Redis (`anyCancelled`, one key lookup), and a job that ended already
-    // comes back only as a redelivery, which starts the old way. So the first call goes out now,
-    // and the start is written after START_AFTER_MS (counting that call's request, as a start
-    // does), or with the end when the call is quicker: such a job is `queued` until it completes.
-    // The cancel mark is best effort: a job picked up between a cancel's commit and its mark
-    // makes its one call, keeps nothing, and is charged for it.
+    // third of the Postgres work of a job. Its checks do not need Postgres on a job's first
+    // delivery from the API (hop 0): a cancel is marked in Redis (`anyCancelled`, one key
+    // lookup), and a job that ended already comes back only as a redelivery, which starts the
+    // old way. So the first call goes out now, and the start is written after START_AFTER_MS
+    // (counting that call's request, as a start does), as soon as that call fails (before the
+    // router tries another key), or, when the call succeeds sooner, with the end: such a job is
+    // `queued` until it completes. The cancel mark is best effort: a job picked up between a
+    // cancel's commit and its mark makes its call, keeps nothing, and is charged for it.
     const batchId = data.snapshot?.batchId;
     const firstDelivery =
-      (job.attemptsStarted ?? 0) <= 1 && !job.stalledCounter && !job.attemptsMade;
+      data.hop === 0 && (job.attemptsStarted ?? 0) <= 1 && !job.stalledCounter && !job.attemptsMade;
     let deferred: { at: Date; timer: NodeJS.Timeout } | undefined;
     let ensureStarted: () => Promise<TransitionResult | null>;
+    // The first call succeeded before any start: its request goes with the job's end.
+    let countedAtEnd = false;
     if (
       owesNoWebhook &&
       batchId !== undefined &&
@@ -385,18 +388,16 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
       !(await anyCancelled(publisher, config.queuePrefix, [batchId, jobId]).catch(() => true))
     ) {
       const firstCall = router.preparedCall();
-      // Once the first call has ended without a start, its request goes with the job's end.
-      let countedAtEnd = false;
       ensureStarted = () => (startWritten ??= writeStart(countedAtEnd ? undefined : firstCall));
       const timer = setTimeout(() => void ensureStarted().catch(() => {}), START_AFTER_MS);
       deferred = { at: new Date(), timer };
-      router.countPreparedWith(async () => {
-        if (!startWritten) {
+      router.countPreparedWith(async (succeeded) => {
+        clearTimeout(timer);
+        if (!startWritten && succeeded) {
           countedAtEnd = true;
-          clearTimeout(timer);
           return false;
         }
-        return (await startWritten)?.status === "active";
+        return (await ensureStarted())?.status === "active";
       });
     } else {
       ensureStarted = () =>
@@ -418,13 +419,17 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     /**
      * The start is on record before what follows from the attempt (a deferred one is written
      * now); false when the job was cancelled meanwhile, which is then charged for its calls
-     * (once: the answer is kept).
+     * (once: the outcome is kept for every later asker).
      */
     let startOutcome: Promise<boolean> | undefined;
     const startedOrCharged = () =>
       (startOutcome ??= (async () => {
         if (deferred) clearTimeout(deferred.timer);
-        if ((await ensureStarted())?.status === "active") return true;
+        const started = await ensureStarted();
+        // More follows (another call, a retry): the first call's request, left for the end,
+        // goes on record now rather than at an end that may be minutes away.
+        if (countedAtEnd) await router.flushUsage();
+        if (started?.status === "active") return true;
         await chargeCancelledJob(db, jobId, router.usage);
         log.info(
           { calls: router.usage.providerCalls },

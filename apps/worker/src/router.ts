@@ -65,7 +65,7 @@ export class OrchestratedRouter implements ChatRouter {
   /** Whether the prepared call's request was counted already (with the job's start). */
   private preparedCounted = false;
   /** Says, once the prepared call has ended, whether its request was counted elsewhere. */
-  private preparedCount: (() => Promise<boolean>) | undefined;
+  private preparedCount: ((succeeded: boolean) => Promise<boolean>) | undefined;
   private lastError: ProviderError | undefined;
   /** Whether every call that failed for this job failed for its key's sake, not the job's. */
   private keyFaultsOnly = true;
@@ -113,10 +113,11 @@ export class OrchestratedRouter implements ChatRouter {
 
   /**
    * The prepared call goes ahead of the job's start (the processor's deferred start): it is not
-   * counted as it starts; when it has ended, `counted` says whether the start counted it
-   * meanwhile. If not, its outcome carries the request into the job's end.
+   * counted as it starts; when it has ended (`succeeded` or not), `counted` says whether a start
+   * counted it. If not, its outcome carries the request into the job's end. A failed call's
+   * outcome waits for `counted`, so a start written then comes before the next key is tried.
    */
-  countPreparedWith(counted: () => Promise<boolean>): void {
+  countPreparedWith(counted: (succeeded: boolean) => Promise<boolean>): void {
     this.preparedCount = counted;
   }
 
@@ -212,9 +213,16 @@ export class OrchestratedRouter implements ChatRouter {
               () => true,
               () => false,
             );
-      const ended = () => resolveLater?.(countLater!().catch(() => false));
+      const ended = (succeeded: boolean) =>
+        resolveLater?.(countLater!(succeeded).catch(() => false));
       try {
-        const result = await lease.client.chat(request).finally(ended);
+        const result = await lease.client.chat(request).then(
+          (r) => (ended(true), r),
+          (e: unknown) => {
+            ended(false);
+            throw e;
+          },
+        );
         const answer: RoutedAnswer = { ...result, provider: this.provider, keyId: lease.keyId };
         this.leases.set(answer, { lease, counted });
         return answer;

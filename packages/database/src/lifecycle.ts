@@ -473,8 +473,9 @@ export function markJobCancelled(
 
 /**
  * Charges a cancelled job (and its batch) for calls it made after it was cancelled: a job whose
- * first call went ahead of its start (see the worker's processor) and whose batch was cancelled
- * meanwhile. Nothing else changes; a job in any other state is left alone.
+ * first call went ahead of its start (see the worker's processor) and that was cancelled
+ * meanwhile, with its batch or on its own. Nothing else changes; a job in any other state is
+ * left alone.
  */
 export function chargeCancelledJob(
   db: Database,
