@@ -83,9 +83,9 @@ export function createControl(
    * anyway makes its call (with the key retries of that call), and its end finds the row
    * cancelled, keeps nothing and charges the job.
    */
-  const markInRedis = async (ids: readonly string[]) => {
+  const markInRedis = async (id: string) => {
     if (!publisher) return;
-    await markCancelled(publisher, config.queuePrefix, ids).catch((err: unknown) =>
+    await markCancelled(publisher, config.queuePrefix, id).catch((err: unknown) =>
       logger.warn({ err }, "could not mark the cancel in Redis"),
     );
   };
@@ -101,7 +101,7 @@ export function createControl(
     async cancelBatch(tenantId, batchId) {
       const result = await cancelBatch(db, tenantId, batchId);
       if (result.outcome === "cancelled") {
-        await markInRedis([batchId]);
+        await markInRedis(batchId);
         await enqueueDeliveries(result.webhookDeliveries);
         removeInBackground(result.cancelledJobIds);
         changed(batchId, "cancelled");
@@ -112,7 +112,7 @@ export function createControl(
     async cancelJob(tenantId, jobId) {
       const result = await cancelQueuedJob(db, tenantId, jobId);
       // Marked again on a repeat, in case the first mark did not get through.
-      if (result.outcome === "cancelled") await markInRedis([jobId]);
+      if (result.outcome === "cancelled") await markInRedis(jobId);
       if (result.outcome === "cancelled" && result.changed) {
         await enqueueDeliveries(result.webhookDeliveries);
         removeInBackground([jobId]);

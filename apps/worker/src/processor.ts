@@ -223,6 +223,18 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     const kept: GeneratedQuestion[] = data.partial.map((q) => ({ ...q }));
 
     /**
+     * A job that ended (cancelled, or by another run) while its first call ran ahead of its
+     * start: it keeps no questions, and a cancelled one pays for the calls (see "Deferred start").
+     */
+    const discard = async (usage: UsageDelta) => {
+      await chargeCancelledJob(db, jobId, usage);
+      log.info(
+        { calls: usage.providerCalls },
+        "job ended while its first call ran; answer discarded",
+      );
+    };
+
+    /**
      * Ends the job with `questions` (written once) and remembers them in the cache. The outcomes
      * of the router's calls are recorded in the same statement; `calls.estimate` (the first call's
      * tokens) sizes the key reserved for this queue's next job.
@@ -265,16 +277,9 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
             : undefined,
         ]),
       );
-      if (!done && started) {
-        // Cancelled (or ended by another run) while its call was in flight, before its start
-        // was written: it keeps no questions, and a cancelled one pays for the call.
-        await chargeCancelledJob(db, jobId, usage);
-        log.info(
-          { calls: usage.providerCalls },
-          "job ended while its first call ran; answer discarded",
-        );
-        return;
-      }
+      // Cancelled (or ended by another run) while its call was in flight, before its start
+      // was written.
+      if (!done && started) return discard(usage);
       if (!log.isLevelEnabled("info")) return;
       const sources = countBy(questions.map((q) => q.source));
       log.info(
@@ -424,17 +429,12 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
     let startOutcome: Promise<boolean> | undefined;
     const startedOrCharged = () =>
       (startOutcome ??= (async () => {
-        if (deferred) clearTimeout(deferred.timer);
         const started = await ensureStarted();
         // More follows (another call, a retry): the first call's request, left for the end,
         // goes on record now rather than at an end that may be minutes away.
         if (countedAtEnd) await router.flushUsage();
         if (started?.status === "active") return true;
-        await chargeCancelledJob(db, jobId, router.usage);
-        log.info(
-          { calls: router.usage.providerCalls },
-          "job ended while its first call ran; answer discarded",
-        );
+        await discard(router.usage);
         return false;
       })());
 
@@ -467,7 +467,6 @@ export function createGenerationProcessor(provider: ProviderName, deps: Processo
         });
         if (deferred && !startWritten) {
           // Quicker than START_AFTER_MS: the start goes with the end, in one statement.
-          clearTimeout(deferred.timer);
           const started = { at: deferred.at, attempt: data.attemptBase + data.attempt };
           await finish(questions.map(toInput), router.usage, false, { router, estimate }, started);
           return;

@@ -62,9 +62,10 @@ export class OrchestratedRouter implements ChatRouter {
     { lease: Lease; counted: Promise<boolean> }
   >();
   private prepared: Lease | undefined;
-  /** Whether the prepared call's request was counted already (with the job's start). */
-  private preparedCounted = false;
-  /** Says, once the prepared call has ended, whether its request was counted elsewhere. */
+  /**
+   * Says, once the prepared call has ended, whether its request was counted elsewhere (by the
+   * job's start); unset, the call counts its request itself as it starts.
+   */
   private preparedCount: ((succeeded: boolean) => Promise<boolean>) | undefined;
   private lastError: ProviderError | undefined;
   /** Whether every call that failed for this job failed for its key's sake, not the job's. */
@@ -108,7 +109,7 @@ export class OrchestratedRouter implements ChatRouter {
 
   /** The prepared call's request was counted (see `preparedCall`). */
   countedPrepared(): void {
-    this.preparedCounted = this.prepared !== undefined;
+    if (this.prepared) this.preparedCount = async () => true;
   }
 
   /**
@@ -164,6 +165,7 @@ export class OrchestratedRouter implements ChatRouter {
   async release(): Promise<void> {
     const lease = this.prepared;
     this.prepared = undefined;
+    this.preparedCount = undefined;
     if (lease)
       await this.orchestrator.settle(lease, { outcome: "release", latencyMs: 0, tokens: 0 });
   }
@@ -173,10 +175,8 @@ export class OrchestratedRouter implements ChatRouter {
     const maxTries = this.orchestrator.keysOf(this.provider).length * 2 + 1;
     for (let tries = 0; tries < maxTries; tries++) {
       let lease = this.prepared;
-      const precounted = lease !== undefined && this.preparedCounted;
       const countLater = lease !== undefined ? this.preparedCount : undefined;
       this.prepared = undefined;
-      this.preparedCounted = false;
       this.preparedCount = undefined;
       // A key held ahead for this queue serves a further call too (after a failure, say).
       lease ??= this.shelf?.take(this.failedKeys);
@@ -200,19 +200,17 @@ export class OrchestratedRouter implements ChatRouter {
       // The request is counted in Postgres as it starts, alongside the call (no added latency),
       // so a call in flight when this worker dies still shows in ai_provider_usage. Its outcome
       // is added after; if this first write failed, the second counts the request instead.
-      // A deferred count is asked for once the call has ended (below).
+      // A prepared call counted by the job's start is asked about once it has ended (below).
       let resolveLater: ((counted: Promise<boolean>) => void) | undefined;
-      const counted = precounted
-        ? Promise.resolve(true)
-        : countLater
-          ? new Promise<boolean>((resolve) => (resolveLater = resolve))
-          : recordProviderRequest(this.db, {
-              provider: this.provider,
-              keyId: lease.keyId,
-            }).then(
-              () => true,
-              () => false,
-            );
+      const counted = countLater
+        ? new Promise<boolean>((resolve) => (resolveLater = resolve))
+        : recordProviderRequest(this.db, {
+            provider: this.provider,
+            keyId: lease.keyId,
+          }).then(
+            () => true,
+            () => false,
+          );
       const ended = (succeeded: boolean) =>
         resolveLater?.(countLater!(succeeded).catch(() => false));
       try {

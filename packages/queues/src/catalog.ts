@@ -134,14 +134,9 @@ const CANCELLED_TTL_SECONDS = 30 * 24 * 3600;
  */
 export const cancelledKey = (prefix: string, id: string) => `${prefix}:cancelled:${id}`;
 
-/** Marks batches or jobs as cancelled (their cancel has committed in Postgres). */
-export async function markCancelled(redis: Redis, prefix: string, ids: readonly string[]) {
-  if (ids.length === 0) return;
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.set(cancelledKey(prefix, id), "1", "EX", CANCELLED_TTL_SECONDS);
-  const results = (await pipeline.exec()) ?? [];
-  const failed = results.find(([error]) => error);
-  if (failed) throw failed[0];
+/** Marks a batch or job as cancelled (its cancel has committed in Postgres). */
+export async function markCancelled(redis: Redis, prefix: string, id: string): Promise<void> {
+  await redis.set(cancelledKey(prefix, id), "1", "EX", CANCELLED_TTL_SECONDS);
 }
 
 /** Whether any of these batches or jobs has been marked cancelled. */
